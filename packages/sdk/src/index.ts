@@ -1,0 +1,2 @@
+export type { Experiment, ExperimentOptions, RunResult } from './experiment.js'
+export { experiment } from './experiment.js'
