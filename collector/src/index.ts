@@ -1,0 +1,8 @@
+export {
+  type CollectorConfig,
+  ConfigError,
+  defaultConfig,
+  loadConfigFile,
+  parseConfig,
+} from './config/config.js'
+export { type Collector, startCollector } from './server.js'

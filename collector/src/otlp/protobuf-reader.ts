@@ -1,0 +1,149 @@
+import { OtlpDecodeError } from './model.js'
+
+/** Protobuf wire types. */
+export const VARINT = 0
+export const FIXED64 = 1
+export const LENGTH_DELIMITED = 2
+export const FIXED32 = 5
+
+const utf8 = new TextDecoder('utf-8')
+
+/**
+ * A minimal protobuf reader over one buffer: enough for OTLP's messages (varints, fixed64,
+ * length-delimited, fixed32). Every read is bounds-checked; malformed input throws
+ * {@link OtlpDecodeError}, never reads past the end.
+ */
+export class ProtoReader {
+  pos: number
+  readonly end: number
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    end = buf.length,
+  ) {
+    this.pos = start
+    this.end = end
+  }
+
+  done(): boolean {
+    return this.pos >= this.end
+  }
+
+  /** Read a field tag; returns [fieldNumber, wireType]. */
+  tag(): [number, number] {
+    const value = this.varint32()
+    const field = value >>> 3
+    if (field === 0) throw new OtlpDecodeError(`invalid field number 0 at byte ${this.pos}`)
+    return [field, value & 7]
+  }
+
+  /** Read a varint that fits 32 bits (tags, lengths, enums, uint32). Longer encodings keep the low bits. */
+  varint32(): number {
+    let result = 0
+    let shift = 0
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new OtlpDecodeError('truncated varint')
+      const byte = this.buf[this.pos++] as number
+      if (shift < 32) result |= (byte & 0x7f) << shift
+      if ((byte & 0x80) === 0) return result >>> 0
+      shift += 7
+    }
+    throw new OtlpDecodeError('varint longer than 10 bytes')
+  }
+
+  /** Read a varint as a signed 64-bit integer (int64). */
+  varint64(): bigint {
+    let result = 0n
+    let shift = 0n
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new OtlpDecodeError('truncated varint')
+      const byte = this.buf[this.pos++] as number
+      result |= BigInt(byte & 0x7f) << shift
+      if ((byte & 0x80) === 0) return BigInt.asIntN(64, result)
+      shift += 7n
+    }
+    throw new OtlpDecodeError('varint longer than 10 bytes')
+  }
+
+  bool(): boolean {
+    return this.varint32() !== 0
+  }
+
+  fixed64(): bigint {
+    this.need(8)
+    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8)
+    this.pos += 8
+    return view.getBigUint64(0, true)
+  }
+
+  double(): number {
+    this.need(8)
+    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8)
+    this.pos += 8
+    return view.getFloat64(0, true)
+  }
+
+  fixed32(): number {
+    this.need(4)
+    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4)
+    this.pos += 4
+    return view.getUint32(0, true)
+  }
+
+  /** Read a length prefix and return [start, end) of the payload, advancing past it. */
+  span(): [number, number] {
+    const length = this.varint32()
+    this.need(length)
+    const start = this.pos
+    this.pos += length
+    return [start, this.pos]
+  }
+
+  /** A sub-reader over the next length-delimited field. */
+  message(): ProtoReader {
+    const [start, end] = this.span()
+    return new ProtoReader(this.buf, start, end)
+  }
+
+  string(): string {
+    const [start, end] = this.span()
+    return utf8.decode(this.buf.subarray(start, end))
+  }
+
+  bytes(): Uint8Array {
+    const [start, end] = this.span()
+    return this.buf.subarray(start, end)
+  }
+
+  /** Bytes as lower-case hex (trace and span ids). */
+  hex(): string {
+    const [start, end] = this.span()
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + start, end - start).toString('hex')
+  }
+
+  /** Skip a field of the given wire type (unknown fields are ignored, per protobuf). */
+  skip(wireType: number): void {
+    switch (wireType) {
+      case VARINT:
+        this.varint32()
+        return
+      case FIXED64:
+        this.need(8)
+        this.pos += 8
+        return
+      case LENGTH_DELIMITED:
+        this.span()
+        return
+      case FIXED32:
+        this.need(4)
+        this.pos += 4
+        return
+      default:
+        throw new OtlpDecodeError(`unsupported wire type ${wireType} at byte ${this.pos}`)
+    }
+  }
+
+  private need(length: number): void {
+    if (length < 0 || this.pos + length > this.end) throw new OtlpDecodeError('truncated message')
+  }
+}

@@ -1,0 +1,123 @@
+import type { Request, Response } from 'express'
+import type { IngestResult } from '../ingest/ingest.js'
+import { BodyEncodingError, BodyTooLargeError, readBody } from './body.js'
+import { decodeTraceExportJson, encodeStatusJson, encodeTraceExportResponseJson } from './json.js'
+import { OtlpDecodeError, type TraceExport } from './model.js'
+import { decodeTraceExportProto, encodeStatusProto, encodeTraceExportResponseProto } from './protobuf.js'
+
+/** Where decoded exports go; resolves once the accepted spans are durable. */
+export interface TraceSink {
+  accept(request: TraceExport): Promise<IngestResult>
+}
+
+export interface ReceiverOptions {
+  /** Cap on the decompressed body, in bytes. */
+  maxBodyBytes: number
+}
+
+type Encoding = 'protobuf' | 'json'
+
+const MEDIA_TYPES: Record<string, Encoding> = {
+  'application/x-protobuf': 'protobuf',
+  'application/protobuf': 'protobuf',
+  'application/json': 'json',
+}
+
+// google.rpc.Code values used in error bodies.
+const RPC_INVALID_ARGUMENT = 3
+const RPC_RESOURCE_EXHAUSTED = 8
+const RPC_UNIMPLEMENTED = 12
+const RPC_UNAVAILABLE = 14
+
+/** The OTLP/HTTP traces endpoint (`POST /v1/traces`), per the OTLP specification. */
+export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+    const encoding = MEDIA_TYPES[mediaType]
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST')
+      sendStatus(
+        res,
+        encoding ?? 'json',
+        405,
+        RPC_UNIMPLEMENTED,
+        `method ${req.method} is not allowed; use POST`,
+      )
+      return
+    }
+    if (encoding === undefined) {
+      req.resume()
+      sendStatus(
+        res,
+        'json',
+        415,
+        RPC_INVALID_ARGUMENT,
+        `unsupported Content-Type "${mediaType}"; use application/x-protobuf or application/json`,
+      )
+      return
+    }
+    const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
+    if (!['identity', 'gzip', 'deflate'].includes(contentEncoding)) {
+      req.resume()
+      sendStatus(
+        res,
+        encoding,
+        415,
+        RPC_INVALID_ARGUMENT,
+        `unsupported Content-Encoding "${contentEncoding}"; use gzip`,
+      )
+      return
+    }
+
+    let request: TraceExport
+    try {
+      const body = await readBody(req, contentEncoding, options.maxBodyBytes)
+      request = encoding === 'protobuf' ? decodeTraceExportProto(body) : decodeTraceExportJson(body)
+    } catch (error) {
+      if (error instanceof BodyTooLargeError)
+        sendStatus(res, encoding, 413, RPC_RESOURCE_EXHAUSTED, error.message)
+      else if (error instanceof OtlpDecodeError || error instanceof BodyEncodingError) {
+        sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, `undecodable ${encoding} body: ${error.message}`)
+      } else
+        sendStatus(
+          res,
+          encoding,
+          400,
+          RPC_INVALID_ARGUMENT,
+          `could not read the body: ${(error as Error).message}`,
+        )
+      return
+    }
+
+    let result: IngestResult
+    try {
+      result = await sink.accept(request)
+    } catch (error) {
+      res.setHeader('Retry-After', '5')
+      sendStatus(
+        res,
+        encoding,
+        503,
+        RPC_UNAVAILABLE,
+        `storage unavailable, retry later: ${(error as Error).message}`,
+      )
+      return
+    }
+    if (encoding === 'protobuf') {
+      res.status(200).type('application/x-protobuf')
+      res.end(Buffer.from(encodeTraceExportResponseProto(result.rejected, result.errorMessage)))
+    } else {
+      res
+        .status(200)
+        .type('application/json')
+        .end(encodeTraceExportResponseJson(result.rejected, result.errorMessage))
+    }
+  }
+}
+
+function sendStatus(res: Response, encoding: Encoding, http: number, code: number, message: string): void {
+  res.status(http)
+  if (encoding === 'protobuf')
+    res.type('application/x-protobuf').end(Buffer.from(encodeStatusProto(code, message)))
+  else res.type('application/json').end(encodeStatusJson(code, message))
+}
