@@ -7,6 +7,7 @@ import {
   ATTR_OPERATION,
   ATTR_OUTCOME,
   ATTR_PRIMARY_DURATION_MS,
+  ATTR_PRIMARY_ERROR_TYPE,
   ATTR_ROLE,
   ATTR_RUN_ID,
   ATTR_SERVED,
@@ -35,7 +36,7 @@ const attr = (name: string) => `SpanAttributes['${name}']`
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
-    name: 'otel_traces and parallel_runs',
+    name: 'otel_traces, parallel_runs and per-minute rollups',
     statements: (db, { retentionDays }) => [
       // The OpenTelemetry Collector ClickHouse exporter's layout, column for column, so tools that read
       // `otel_traces` (Grafana's ClickHouse trace view) work on it unchanged.
@@ -87,7 +88,8 @@ export const MIGRATIONS: Migration[] = [
         diff String CODEC(ZSTD(3)),
         primary_duration_ms Float64 CODEC(Gorilla, ZSTD(1)),
         shadow_duration_ms Float64 CODEC(Gorilla, ZSTD(1)),
-        served LowCardinality(String)
+        served LowCardinality(String),
+        primary_error LowCardinality(String)
       ) ENGINE = ReplacingMergeTree
       PARTITION BY toDate(time)
       ORDER BY (experiment, toStartOfHour(time), candidate, run_id)
@@ -112,9 +114,80 @@ export const MIGRATIONS: Migration[] = [
         ${attr(ATTR_DIFF)} AS diff,
         toFloat64OrZero(${attr(ATTR_PRIMARY_DURATION_MS)}) AS primary_duration_ms,
         toFloat64OrZero(${attr(ATTR_SHADOW_DURATION_MS)}) AS shadow_duration_ms,
-        if(${attr(ATTR_SERVED)} = '', 'primary', ${attr(ATTR_SERVED)}) AS served
+        if(${attr(ATTR_SERVED)} = '', 'primary', ${attr(ATTR_SERVED)}) AS served,
+        ${attr(ATTR_PRIMARY_ERROR_TYPE)} AS primary_error
       FROM \`${db}\`.otel_traces
       WHERE ${attr(ATTR_ROLE)} = 'shadow' AND ${attr(ATTR_OUTCOME)} != ''`,
+      // Outcome counts, severity histogram and latency quantile states per minute and dimension.
+      // Parity over any window merges these (see collector/src/analysis).
+      `CREATE TABLE IF NOT EXISTS \`${db}\`.parallel_runs_1m (
+        minute DateTime CODEC(Delta, ZSTD(1)),
+        experiment LowCardinality(String),
+        candidate LowCardinality(String),
+        operation LowCardinality(String),
+        runs SimpleAggregateFunction(sum, UInt64),
+        matches SimpleAggregateFunction(sum, UInt64),
+        mismatches SimpleAggregateFunction(sum, UInt64),
+        shadow_errors SimpleAggregateFunction(sum, UInt64),
+        timeouts SimpleAggregateFunction(sum, UInt64),
+        primary_errors SimpleAggregateFunction(sum, UInt64),
+        critical SimpleAggregateFunction(sum, UInt64),
+        major SimpleAggregateFunction(sum, UInt64),
+        minor SimpleAggregateFunction(sum, UInt64),
+        cosmetic SimpleAggregateFunction(sum, UInt64),
+        primary_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
+        shadow_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64)
+      ) ENGINE = AggregatingMergeTree
+      PARTITION BY toDate(minute)
+      ORDER BY (experiment, minute, candidate, operation)
+      TTL minute + toIntervalDay(${retentionDays})`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.parallel_runs_1m_mv TO \`${db}\`.parallel_runs_1m AS
+      SELECT
+        toStartOfMinute(time) AS minute, experiment, candidate, operation,
+        count() AS runs,
+        countIf(outcome = 'match') AS matches,
+        countIf(outcome = 'mismatch') AS mismatches,
+        countIf(outcome = 'shadow_error') AS shadow_errors,
+        countIf(outcome = 'timeout') AS timeouts,
+        countIf(primary_error != '') AS primary_errors,
+        countIf(severity = 'critical') AS critical,
+        countIf(severity = 'major') AS major,
+        countIf(severity = 'minor') AS minor,
+        countIf(severity = 'cosmetic') AS cosmetic,
+        quantilesTDigestState(0.5, 0.95, 0.99)(primary_duration_ms) AS primary_ms,
+        quantilesTDigestState(0.5, 0.95, 0.99)(shadow_duration_ms) AS shadow_ms
+      FROM \`${db}\`.parallel_runs
+      GROUP BY minute, experiment, candidate, operation`,
+      // How often each path differed, with the highest severity seen on it (1 cosmetic .. 4 critical).
+      // A path's severity comes from the diff JSON when the path is there, else the run's severity.
+      `CREATE TABLE IF NOT EXISTS \`${db}\`.diff_paths_1m (
+        minute DateTime CODEC(Delta, ZSTD(1)),
+        experiment LowCardinality(String),
+        candidate LowCardinality(String),
+        operation LowCardinality(String),
+        path String,
+        runs SimpleAggregateFunction(sum, UInt64),
+        severity_rank SimpleAggregateFunction(max, UInt8)
+      ) ENGINE = AggregatingMergeTree
+      PARTITION BY toDate(minute)
+      ORDER BY (experiment, minute, candidate, operation, path)
+      TTL minute + toIntervalDay(${retentionDays})`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.diff_paths_1m_mv TO \`${db}\`.diff_paths_1m AS
+      SELECT
+        toStartOfMinute(time) AS minute, experiment, candidate, operation, path,
+        count() AS runs,
+        max(toUInt8(transform(
+          if(path_severity = '', severity, path_severity),
+          ['cosmetic', 'minor', 'major', 'critical'], [1, 2, 3, 4], 0))) AS severity_rank
+      FROM (
+        SELECT time, experiment, candidate, operation, severity, path,
+          JSONExtractString(arrayFirst(d -> JSONExtractString(d, 'path') = path, JSONExtractArrayRaw(diff)), 'severity')
+            AS path_severity
+        FROM \`${db}\`.parallel_runs
+        ARRAY JOIN diff_paths AS path
+        WHERE outcome = 'mismatch'
+      )
+      GROUP BY minute, experiment, candidate, operation, path`,
     ],
   },
 ]
