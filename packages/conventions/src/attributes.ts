@@ -37,3 +37,6 @@ export const ATTR_SERVED = 'parallel_run.served'
 
 /** OpenTelemetry's general error attribute (semantic conventions), used on failed sides. */
 export const ATTR_ERROR_TYPE = 'error.type'
+
+/** The primary's error type when it threw (shadow span; absent when it did not), for error parity. */
+export const ATTR_PRIMARY_ERROR_TYPE = 'parallel_run.primary.error_type'
