@@ -40,3 +40,12 @@ export const ATTR_ERROR_TYPE = 'error.type'
 
 /** The primary's error type when it threw (shadow span; absent when it did not), for error parity. */
 export const ATTR_PRIMARY_ERROR_TYPE = 'parallel_run.primary.error_type'
+
+/** Every candidate an experiment ran, on the primary span when there are several (string[]). */
+export const ATTR_CANDIDATES = 'parallel_run.candidates'
+/** Why a run did not run its shadows (metric attribute): see {@link SKIP_REASONS}. */
+export const ATTR_SKIP_REASON = 'parallel_run.skip_reason'
+/** Which user callback failed (metric attribute), e.g. `compare`, `onResult`. */
+export const ATTR_CALLBACK = 'parallel_run.callback'
+/** Why a run skipped its shadows: kill switch off, outside the sample, too many in flight, a failing callback. */
+export const SKIP_REASONS = ['disabled', 'sampled_out', 'max_in_flight', 'callback_error'] as const
