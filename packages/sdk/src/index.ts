@@ -1,2 +1,26 @@
-export type { Experiment, ExperimentOptions, RunResult } from './experiment.js'
+export { DIFF_BOUNDS } from './diff-export.js'
+export { MismatchError } from './errors.js'
 export { experiment } from './experiment.js'
+export { isShadow, type ShadowScope, shadowSignal } from './isolation.js'
+export { METRICS } from './metrics.js'
+export type {
+  AnyFunction,
+  CallbackFailure,
+  CallbackName,
+  CompareFunction,
+  Experiment,
+  ExperimentChanges,
+  ExperimentOptions,
+  Mode,
+  RunResult,
+  SampleKey,
+  Serve,
+  Shadow,
+  SideResult,
+  SkipReason,
+  Value,
+} from './options.js'
+export { REDACTED } from './redact.js'
+export { cohortOf, fnv1a32 } from './sampling.js'
+export { DEFAULTS } from './settings.js'
+export { installSideEffectGuard, SideEffectBlockedError } from './side-effects.js'
