@@ -1,0 +1,158 @@
+/**
+ * Comparing HTTP responses on three axes, status, headers and body, as one value
+ * `{ status, headers, body }` under the ordinary rules: header names are lower-cased, headers
+ * that always differ between two servers are ignored, JSON bodies are parsed and compared
+ * structurally, and a different status is critical.
+ */
+
+import { type Comparator, createComparator } from './comparator.js'
+import { keySegment } from './paths.js'
+import type { CompareOptions, Comparison, Rule, Rules } from './types.js'
+import { bytesOf, isObject } from './values.js'
+
+/** Headers as Node, fetch or a test give them: a record, a `Headers` or `Map`, or `[name, value]` pairs. */
+export type HeadersLike =
+  | Readonly<Record<string, string | number | readonly string[] | undefined | null>>
+  | Iterable<readonly [string, string]>
+
+/** A response as `compareHttp` reads it. `body` may be text, bytes (Buffer, Uint8Array, ArrayBuffer) or a parsed value. */
+export interface HttpResponseLike {
+  status: number | string
+  headers?: HeadersLike
+  body?: unknown
+}
+
+export interface HttpCompareOptions extends CompareOptions {
+  /**
+   * Header names (any case) never compared; replaces `DEFAULT_IGNORED_HEADERS`. To extend it:
+   * `[...DEFAULT_IGNORED_HEADERS, 'x-build']`. Rules on `headers.<name>` work too.
+   */
+  ignoreHeaders?: readonly string[]
+}
+
+/**
+ * Headers that differ between two servers answering the same request, or that are derived from
+ * the body (which is compared itself): ignored unless `ignoreHeaders` says otherwise.
+ */
+export const DEFAULT_IGNORED_HEADERS: readonly string[] = Object.freeze([
+  'age',
+  'alt-svc',
+  'cf-ray',
+  'connection',
+  'content-length',
+  'date',
+  'etag',
+  'keep-alive',
+  'nel',
+  'report-to',
+  'request-id',
+  'server',
+  'server-timing',
+  'set-cookie',
+  'traceparent',
+  'tracestate',
+  'transfer-encoding',
+  'via',
+  'x-amz-cf-id',
+  'x-amzn-requestid',
+  'x-amzn-trace-id',
+  'x-b3-spanid',
+  'x-b3-traceid',
+  'x-cache',
+  'x-correlation-id',
+  'x-powered-by',
+  'x-request-id',
+  'x-response-time',
+  'x-runtime',
+  'x-trace-id',
+])
+
+const JSON_TYPE = /^[^;]*[/+]json\s*(?:;|$)/i
+const TEXT_TYPE =
+  /^\s*(?:text\/|[^;]*(?:[/+]xml|javascript|x-www-form-urlencoded|csv|yaml|graphql)\s*(?:;|$))/i
+
+const comparators = new WeakMap<HttpCompareOptions, Comparator>()
+let defaultComparator: Comparator | undefined
+
+/** Compare two HTTP responses: status (critical by default), headers (case-insensitive, noise ignored) and body. */
+export function compareHttp(
+  primary: HttpResponseLike,
+  shadow: HttpResponseLike,
+  options?: HttpCompareOptions,
+): Comparison {
+  let comparator: Comparator | undefined
+  if (options === undefined) comparator = defaultComparator ??= createComparator({ rules: httpRules({}) })
+  else {
+    comparator = comparators.get(options)
+    if (comparator === undefined) {
+      comparator = createComparator({ ...options, rules: httpRules(options) })
+      comparators.set(options, comparator)
+    }
+  }
+  return comparator(comparable(primary), comparable(shadow))
+}
+
+/** Built-in rules (status critical, ignored headers) with the user's rules merged over them. */
+function httpRules(options: HttpCompareOptions): Rules {
+  const rules: Record<string, Rule | 'ignore'> = Object.create(null)
+  rules.status = { severity: 'critical' }
+  for (const name of options.ignoreHeaders ?? DEFAULT_IGNORED_HEADERS) {
+    rules[`headers${keySegment(name.toLowerCase(), false)}`] = 'ignore'
+  }
+  for (const [pattern, rule] of Object.entries(options.rules ?? {})) {
+    const builtIn = rules[pattern]
+    rules[pattern] =
+      builtIn === undefined || builtIn === 'ignore' || rule === 'ignore' ? rule : { ...builtIn, ...rule }
+  }
+  return rules
+}
+
+/** The response as one value to compare; anything that is not a response is compared as it is. */
+function comparable(response: HttpResponseLike): unknown {
+  if (!isObject(response)) return response
+  const headers = headersOf(response.headers)
+  const status =
+    typeof response.status === 'string' && /^\d+$/.test(response.status)
+      ? Number(response.status)
+      : response.status
+  return { status, headers, body: bodyOf(response.body, headers['content-type'] ?? '') }
+}
+
+function headersOf(headers: HeadersLike | undefined): Record<string, string> {
+  const result: Record<string, string> = Object.create(null)
+  if (!isObject(headers)) return result
+  const entries = Symbol.iterator in headers ? headers : Object.entries(headers)
+  for (const [name, value] of entries as Iterable<readonly [string, unknown]>) {
+    if (value === undefined || value === null) continue
+    const key = String(name).toLowerCase()
+    const text = Array.isArray(value) ? value.map(String).join(', ') : String(value)
+    result[key] = Object.hasOwn(result, key) ? `${result[key]}, ${text}` : text
+  }
+  return result
+}
+
+// Bodies: empty is absent; bytes are decoded when the type is textual and the bytes are UTF-8,
+// else kept as bytes (compared as one value); JSON types are parsed, falling back to text.
+function bodyOf(body: unknown, contentType: string): unknown {
+  if (body === undefined || body === null) return undefined
+  const json = JSON_TYPE.test(contentType)
+  let text: string
+  if (typeof body === 'string') text = body
+  else if (isObject(body) && (ArrayBuffer.isView(body) || body instanceof ArrayBuffer)) {
+    const bytes = bytesOf(body)
+    if (bytes.length === 0) return undefined
+    if (!json && contentType !== '' && !TEXT_TYPE.test(contentType)) return bytes
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    } catch {
+      return bytes
+    }
+  } else return body
+  if (text === '') return undefined
+  if (!json) return text
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
