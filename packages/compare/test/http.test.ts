@@ -1,0 +1,176 @@
+import { compareHttp, DEFAULT_IGNORED_HEADERS } from '@twinspan/compare'
+import { describe, expect, it } from 'vitest'
+
+const json = { 'content-type': 'application/json; charset=utf-8' }
+
+describe('compareHttp', () => {
+  it('matches identical responses', () => {
+    const response = { status: 200, headers: json, body: '{"id":1}' }
+    expect(compareHttp(response, { ...response })).toMatchObject({
+      matches: true,
+      severity: 'none',
+      differences: [],
+    })
+  })
+
+  it('makes a status difference critical by default', () => {
+    const result = compareHttp({ status: 200, body: 'ok' }, { status: 500, body: 'ok' })
+    expect(result.severity).toBe('critical')
+    expect(result.differences).toEqual([
+      { path: 'status', kind: 'changed', primary: 200, shadow: 500, severity: 'critical' },
+    ])
+  })
+
+  it('lets a rule on status change its severity', () => {
+    const result = compareHttp({ status: 200 }, { status: 201 }, { rules: { status: { severity: 'minor' } } })
+    expect(result.severity).toBe('minor')
+  })
+
+  it('compares header names case-insensitively and values as text', () => {
+    const result = compareHttp(
+      { status: 200, headers: { 'Cache-Control': 'no-store', 'X-Count': 2 } },
+      {
+        status: 200,
+        headers: new Map([
+          ['cache-control', 'no-store'],
+          ['x-count', '2'],
+        ]),
+      },
+    )
+    expect(result.matches).toBe(true)
+    const changed = compareHttp(
+      { status: 200, headers: { 'Cache-Control': 'no-store' } },
+      { status: 200, headers: [['cache-control', 'max-age=60']] },
+    )
+    expect(changed.differences).toMatchObject([{ path: 'headers.cache-control', kind: 'changed' }])
+  })
+
+  it('accepts a fetch Headers object and joins repeated headers', () => {
+    const headers = new Headers([
+      ['Vary', 'accept'],
+      ['vary', 'origin'],
+    ])
+    expect(
+      compareHttp({ status: 200, headers }, { status: 200, headers: { vary: ['accept', 'origin'] } }).matches,
+    ).toBe(true)
+  })
+
+  it('ignores the default noisy headers', () => {
+    expect(DEFAULT_IGNORED_HEADERS).toEqual(expect.arrayContaining(['date', 'x-request-id', 'server']))
+    const result = compareHttp(
+      {
+        status: 200,
+        headers: { Date: 'Mon, 01 Jan 2024 00:00:00 GMT', 'X-Request-Id': 'a', Server: 'nginx' },
+      },
+      {
+        status: 200,
+        headers: { date: 'Tue, 02 Jan 2024 00:00:00 GMT', 'x-request-id': 'b', server: 'envoy' },
+      },
+    )
+    expect(result.matches).toBe(true)
+  })
+
+  it('lets ignoreHeaders replace the default list', () => {
+    const primary = { status: 200, headers: { date: 'a', 'x-build': '1' } }
+    const shadow = { status: 200, headers: { date: 'b', 'x-build': '2' } }
+    const result = compareHttp(primary, shadow, { ignoreHeaders: ['X-Build'] })
+    expect(result.differences.map((d) => d.path)).toEqual(['headers.date'])
+    const extended = compareHttp(primary, shadow, { ignoreHeaders: [...DEFAULT_IGNORED_HEADERS, 'x-build'] })
+    expect(extended.matches).toBe(true)
+  })
+
+  it('parses JSON bodies by content type and compares them with the rules', () => {
+    const primary = { status: 200, headers: json, body: '{"total": 10.00, "items": [1, 2]}' }
+    const shadow = {
+      status: 200,
+      headers: { 'content-type': 'application/problem+json' },
+      body: Buffer.from('{"items":[1,3],"total":10.004}'),
+    }
+    const result = compareHttp(primary, shadow, { rules: { 'body.total': { tolerance: 0.01 } } })
+    expect(result.differences.map((d) => [d.path, d.primary, d.shadow])).toEqual([
+      ['headers.content-type', 'application/json; charset=utf-8', 'application/problem+json'],
+      ['body.items[1]', 2, 3],
+    ])
+  })
+
+  it('accepts bodies as string, Buffer, Uint8Array, ArrayBuffer or an already parsed value', () => {
+    const text = '{"a":[1,{"b":2}]}'
+    const bodies = [
+      text,
+      Buffer.from(text),
+      new TextEncoder().encode(text),
+      new TextEncoder().encode(text).buffer,
+      { a: [1, { b: 2 }] },
+    ]
+    for (const body of bodies) {
+      expect(
+        compareHttp({ status: 200, headers: json, body: text }, { status: 200, headers: json, body }).matches,
+      ).toBe(true)
+    }
+  })
+
+  it('compares other bodies as text', () => {
+    const result = compareHttp(
+      { status: 200, headers: { 'content-type': 'text/plain' }, body: Buffer.from('hello') },
+      { status: 200, headers: { 'content-type': 'text/plain' }, body: 'hello!' },
+    )
+    expect(result.differences).toEqual([
+      { path: 'body', kind: 'changed', primary: 'hello', shadow: 'hello!', severity: 'major' },
+    ])
+    // whitespace inside JSON does not matter, inside text it does
+    const spaced = compareHttp(
+      { status: 200, headers: json, body: '{"a": 1}' },
+      { status: 200, headers: json, body: '{"a":1}' },
+    )
+    expect(spaced.matches).toBe(true)
+  })
+
+  it('compares a body that claims JSON but does not parse as text', () => {
+    const result = compareHttp(
+      { status: 200, headers: json, body: '{oops' },
+      { status: 200, headers: json, body: '{oops' },
+    )
+    expect(result.matches).toBe(true)
+    const differs = compareHttp(
+      { status: 200, headers: json, body: '{oops' },
+      { status: 200, headers: json, body: '{"a":1}' },
+    )
+    expect(differs.differences[0]).toMatchObject({ path: 'body', kind: 'type' })
+  })
+
+  it('compares binary bodies as bytes in one difference', () => {
+    const png = { 'content-type': 'image/png' }
+    const result = compareHttp(
+      { status: 200, headers: png, body: new Uint8Array([137, 80, 78, 71]) },
+      { status: 200, headers: png, body: new Uint8Array([137, 80, 78, 72]) },
+    )
+    expect(result.differences).toMatchObject([
+      { path: 'body', note: '4 bytes vs 4 bytes, first difference at byte 3' },
+    ])
+  })
+
+  it('treats an empty body as no body', () => {
+    expect(compareHttp({ status: 204, body: '' }, { status: 204 }).matches).toBe(true)
+    expect(compareHttp({ status: 204, body: Buffer.alloc(0) }, { status: 204, body: null }).matches).toBe(
+      true,
+    )
+  })
+
+  it('ignores headers and body paths through rules', () => {
+    const result = compareHttp(
+      { status: 200, headers: { etag: 'a', 'x-version': '1', ...json }, body: '{"id":1,"generatedAt":"x"}' },
+      { status: 200, headers: { etag: 'b', 'x-version': '2', ...json }, body: '{"id":1,"generatedAt":"y"}' },
+      { rules: { 'headers.x-version': 'ignore', 'body.generatedAt': 'ignore' } },
+    )
+    expect(result.matches).toBe(true)
+  })
+
+  it('treats JSON __proto__ keys in bodies as data', () => {
+    const result = compareHttp(
+      { status: 200, headers: json, body: '{"__proto__":{"polluted":1}}' },
+      { status: 200, headers: json, body: '{"__proto__":{"polluted":2}}' },
+    )
+    expect(result.differences.map((d) => d.path)).toEqual(['body.__proto__.polluted'])
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
