@@ -34,8 +34,8 @@ export async function observe(invoke: () => unknown): Promise<Observation> {
 
 /**
  * Run `invoke` now and observe it until it settles or `timeoutMs` passes, whichever comes first;
- * at the deadline `controller` is aborted. A side that never settles keeps nothing alive but a
- * small detached record: the deadline drops every reference the observation held.
+ * at the deadline `controller` is aborted. A side that never settles keeps nothing alive: the
+ * deadline drops every reference the observation held.
  */
 export function observeWithin(
   invoke: () => unknown,
@@ -52,36 +52,59 @@ export function observeWithin(
   }
   const thenable = returned
   return new Promise<Observation>((resolve) => {
-    const watch: Watch = { resolve, timer: undefined }
+    const watch: Watch = { resolve, timer: undefined, start, watchers: undefined }
     if (timeoutMs <= MAX_TIMER_MS) {
-      watch.timer = setTimeout(expire, timeoutMs, watch, start, timeoutMs, controller)
+      watch.timer = setTimeout(expire, timeoutMs, watch, timeoutMs, controller)
       watch.timer.unref()
     }
-    follow(thenable, watch, start)
+    follow(thenable, watch)
   })
 }
 
 interface Watch {
   resolve: ((observation: Observation) => void) | undefined
   timer: ReturnType<typeof setTimeout> | undefined
+  readonly start: number
+  /** The set this watch is registered in, left when the watch settles. */
+  watchers: Set<Watch> | undefined
 }
 
-/** Kept in its own function so the callbacks left on a never-settling promise capture only `watch`. */
-function follow(thenable: PromiseLike<unknown>, watch: Watch, start: number): void {
-  try {
-    thenable.then(
-      (value) => settle(watch, succeeded(start, value)),
-      (error: unknown) => settle(watch, failed(start, error)),
-    )
-  } catch (error) {
-    settle(watch, failed(start, error))
+/**
+ * Watches per pending thenable. A thenable gets one reaction however many runs wait on it, and a
+ * run that times out leaves the set: a shadow returning the same never-settling promise on every
+ * run (a hung shared connection, say) accumulates nothing.
+ */
+const watching = new WeakMap<PromiseLike<unknown>, Set<Watch>>()
+
+function follow(thenable: PromiseLike<unknown>, watch: Watch): void {
+  let watchers = watching.get(thenable)
+  if (watchers === undefined) {
+    const created = new Set<Watch>()
+    watchers = created
+    watching.set(thenable, created)
+    const notify = (outcome: (watch: Watch) => Observation) => {
+      watching.delete(thenable)
+      for (const waiting of created) settle(waiting, outcome(waiting))
+    }
+    try {
+      thenable.then(
+        (value) => notify((w) => succeeded(w.start, value)),
+        (error: unknown) => notify((w) => failed(w.start, error)),
+      )
+    } catch (error) {
+      watching.delete(thenable)
+      settle(watch, failed(watch.start, error))
+      return
+    }
   }
+  watchers.add(watch)
+  watch.watchers = watchers
 }
 
-function expire(watch: Watch, start: number, timeoutMs: number, controller: AbortController): void {
+function expire(watch: Watch, timeoutMs: number, controller: AbortController): void {
   watch.timer = undefined
   const reason = new DOMException(`shadow timed out after ${timeoutMs} ms`, 'TimeoutError')
-  settle(watch, { threw: false, timedOut: true, error: reason, durationMs: performance.now() - start })
+  settle(watch, { threw: false, timedOut: true, error: reason, durationMs: performance.now() - watch.start })
   try {
     controller.abort(reason)
   } catch {
@@ -93,6 +116,8 @@ function settle(watch: Watch, observation: Observation): void {
   const resolve = watch.resolve
   if (resolve === undefined) return
   watch.resolve = undefined
+  watch.watchers?.delete(watch)
+  watch.watchers = undefined
   if (watch.timer !== undefined) clearTimeout(watch.timer)
   watch.timer = undefined
   resolve(observation)
