@@ -1,13 +1,19 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { bearerAuth } from './api/auth.js'
+import { createMetrics } from './api/metrics.js'
 import { apiRouter } from './api/router.js'
 import type { CollectorConfig } from './config/config.js'
 import { Ingest } from './ingest/ingest.js'
+import { DEFAULT_PIPELINE_OPTIONS, IngestPipeline } from './ingest/pipeline.js'
+import { Spool } from './ingest/spool.js'
 import { tracesHandler } from './otlp/receiver.js'
-import { openStore, type Store } from './store/client.js'
+import { checkServerVersion, isReachable, openStore, type Store } from './store/client.js'
 import { migrate } from './store/migrate.js'
+import { applyRetention } from './store/retention.js'
+import { insertSpanBatch } from './store/spans.js'
 
 /** A running collector. */
 export interface Collector {
@@ -15,29 +21,65 @@ export interface Collector {
   url: string
   port: number
   store: Store
-  /** Stop accepting, finish in-flight requests, close the store. */
+  /** Make everything accepted so far durable (tests, shutdown). */
+  flush(): Promise<void>
+  /** Stop accepting, finish in-flight requests, make accepted spans durable, close the store. */
   close(): Promise<void>
 }
 
-/** Open the store, apply migrations, and serve OTLP and the API. */
+/** Open the store, apply migrations, and serve OTLP, the API and metrics. */
 export async function startCollector(config: CollectorConfig): Promise<Collector> {
   const store = openStore({ dataDir: config.storage.dataDir, ...config.storage.clickhouse })
   try {
+    if (!store.embedded) await checkServerVersion(store)
     await migrate(store, { retentionDays: config.storage.retentionDays })
+    await applyRetention(store, config.storage.retentionDays)
   } catch (error) {
     await store.close().catch(() => {})
     throw new Error(`cannot prepare the ClickHouse schema at ${store.location}: ${(error as Error).message}`)
   }
-  const ingest = new Ingest(store, { keepAllSpans: config.storage.keepAllSpans })
+
+  // The spool lives in the data directory even when storage is a remote server.
+  const spool = new Spool(join(config.storage.dataDir, 'spool'), config.storage.spoolMaxBytes)
+  const counters = { received: 0, accepted: 0, rejected: 0, dropped: 0 }
+  let pipeline: IngestPipeline | undefined
+  const metrics = createMetrics({ counters, pipeline: () => pipeline, spool: () => spool })
+  pipeline = new IngestPipeline(
+    { insert: (body, token) => insertSpanBatch(store, body, token) },
+    spool,
+    {
+      ...DEFAULT_PIPELINE_OPTIONS,
+      maxBatchRows: config.storage.batchRows,
+      maxBatchAgeMs: config.storage.batchAgeMs,
+      maxQueueBytes: config.server.maxQueueBytes,
+    },
+    metrics.observer,
+  )
+  const ingest = new Ingest(pipeline, { keepAllSpans: config.storage.keepAllSpans }, counters)
+  pipeline.start()
 
   const app = express()
   app.disable('x-powered-by')
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' })
   })
+  app.get('/readyz', async (_req, res) => {
+    const reachable = await isReachable(store)
+    res.status(reachable ? 200 : 503).json({
+      status: reachable ? 'ready' : 'store unreachable',
+      store: store.location,
+      spooledBatches: spool.size,
+    })
+  })
   if (config.server.authToken) app.use(bearerAuth(config.server.authToken))
-  app.all('/v1/traces', tracesHandler(ingest, { maxBodyBytes: config.server.maxBodyBytes }))
-  app.use('/api', apiRouter(store))
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+  app.all(
+    '/v1/traces',
+    tracesHandler(ingest, { maxBodyBytes: config.server.maxBodyBytes, onResponse: metrics.response }),
+  )
+  app.use('/api', apiRouter(store, { experiments: config.experiments }))
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' })
   })
@@ -49,19 +91,29 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     const listening = app.listen(config.server.port, config.server.host, () => resolve(listening))
     listening.once('error', reject)
   }).catch(async (error: Error) => {
+    await pipeline.close()
     await store.close().catch(() => {})
     throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)
   })
   const { port } = server.address() as AddressInfo
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
 
+  let closing: Promise<void> | undefined
   return {
     url: `http://${host}:${port}`,
     port,
     store,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await store.close()
+    flush: () => pipeline.flush(),
+    close() {
+      closing ??= (async () => {
+        // Stop accepting; requests already in flight finish and are answered after their spans are durable.
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        await stopped
+        await pipeline.close()
+        await store.close()
+      })()
+      return closing
     },
   }
 }

@@ -3,11 +3,16 @@ import { parse as parseYaml } from 'yaml'
 
 /** The collector's settings, after defaults. The YAML shape is documented in collector/README.md. */
 export interface CollectorConfig {
-  server: { host: string; port: number; authToken?: string; maxBodyBytes: number }
+  server: { host: string; port: number; authToken?: string; maxBodyBytes: number; maxQueueBytes: number }
   storage: {
     dataDir: string
     retentionDays: number
     keepAllSpans: boolean
+    /** Seal an insert batch at this many rows or this age, whichever comes first. */
+    batchRows: number
+    batchAgeMs: number
+    /** Bound of the on-disk spool that holds batches while ClickHouse is unavailable. */
+    spoolMaxBytes: number
     clickhouse: { url?: string; username: string; password: string; database: string }
   }
   /** Per-experiment settings (readiness thresholds); kept as given until the analysis reads them. */
@@ -22,14 +27,18 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_PORT = 4318
+const MiB = 1024 * 1024
 
 export function defaultConfig(): CollectorConfig {
   return {
-    server: { host: '127.0.0.1', port: DEFAULT_PORT, maxBodyBytes: 64 * 1024 * 1024 },
+    server: { host: '127.0.0.1', port: DEFAULT_PORT, maxBodyBytes: 64 * MiB, maxQueueBytes: 256 * MiB },
     storage: {
       dataDir: '.twinspan',
       retentionDays: 30,
       keepAllSpans: false,
+      batchRows: 5000,
+      batchAgeMs: 1000,
+      spoolMaxBytes: 1024 * MiB,
       clickhouse: { username: 'default', password: '', database: 'twinspan' },
     },
     experiments: {},
@@ -77,7 +86,7 @@ export function parseConfig(raw: unknown): CollectorConfig {
   onlyKeys(root, '', ['server', 'storage', 'experiments', 'alerts'])
 
   const server = section(root.server, 'server')
-  onlyKeys(server, 'server', ['host', 'port', 'authToken', 'maxBodyBytes'])
+  onlyKeys(server, 'server', ['host', 'port', 'authToken', 'maxBodyBytes', 'maxQueueBytes'])
   if (server.host !== undefined) config.server.host = nonEmptyString(server.host, 'server.host')
   if (server.port !== undefined) config.server.port = integer(server.port, 'server.port', 0, 65535)
   if (server.authToken !== undefined)
@@ -86,8 +95,25 @@ export function parseConfig(raw: unknown): CollectorConfig {
     config.server.maxBodyBytes = integer(server.maxBodyBytes, 'server.maxBodyBytes', 1024, 2 ** 31)
   }
 
+  if (server.maxQueueBytes !== undefined) {
+    config.server.maxQueueBytes = integer(server.maxQueueBytes, 'server.maxQueueBytes', MiB, 2 ** 40)
+  }
+
   const storage = section(root.storage, 'storage')
-  onlyKeys(storage, 'storage', ['dataDir', 'retentionDays', 'keepAllSpans', 'clickhouse'])
+  onlyKeys(storage, 'storage', [
+    'dataDir',
+    'retentionDays',
+    'keepAllSpans',
+    'batchRows',
+    'batchAgeMs',
+    'spoolMaxBytes',
+    'clickhouse',
+  ])
+  if (storage.batchRows !== undefined) config.storage.batchRows = integer(storage.batchRows, 'storage.batchRows', 1, 1_000_000)
+  if (storage.batchAgeMs !== undefined) config.storage.batchAgeMs = integer(storage.batchAgeMs, 'storage.batchAgeMs', 1, 60_000)
+  if (storage.spoolMaxBytes !== undefined) {
+    config.storage.spoolMaxBytes = integer(storage.spoolMaxBytes, 'storage.spoolMaxBytes', MiB, 2 ** 50)
+  }
   if (storage.dataDir !== undefined)
     config.storage.dataDir = nonEmptyString(storage.dataDir, 'storage.dataDir')
   if (storage.retentionDays !== undefined) {

@@ -1,6 +1,5 @@
 import type { TraceExport } from '../otlp/model.js'
-import type { Store } from '../store/client.js'
-import { insertSpanRows, type OtelTraceRow } from '../store/spans.js'
+import type { IngestPipeline } from './pipeline.js'
 import { toOtelTraceRow } from './rows.js'
 import { isParallelRunSpan, validateParallelRunSpan } from './validate.js'
 
@@ -21,15 +20,25 @@ export interface IngestOptions {
 
 const MAX_REASONS = 5
 
-/** Turns decoded exports into stored rows. Resolves once the accepted spans are durable. */
+/** Running totals of what ingest did with the spans it saw, for /metrics. */
+export interface IngestCounters {
+  received: number
+  accepted: number
+  rejected: number
+  dropped: number
+}
+
+/** Turns decoded exports into `otel_traces` rows. Resolves once the accepted spans are durable. */
 export class Ingest {
   constructor(
-    private readonly store: Store,
+    private readonly pipeline: IngestPipeline,
     private readonly options: IngestOptions,
+    readonly counters: IngestCounters = { received: 0, accepted: 0, rejected: 0, dropped: 0 },
   ) {}
 
   async accept(request: TraceExport): Promise<IngestResult> {
-    const rows: OtelTraceRow[] = []
+    // Each span is parsed once and serialised once, straight into the JSONEachRow body of its batch.
+    const lines: string[] = []
     const reasons: string[] = []
     let rejected = 0
     let dropped = 0
@@ -43,7 +52,7 @@ export class Ingest {
         }
         for (const span of scopeSpans.spans) {
           if (!isParallelRunSpan(span)) {
-            if (this.options.keepAllSpans) rows.push(toOtelTraceRow(span, context))
+            if (this.options.keepAllSpans) lines.push(JSON.stringify(toOtelTraceRow(span, context)))
             else dropped++
             continue
           }
@@ -53,12 +62,25 @@ export class Ingest {
             if (reasons.length < MAX_REASONS) reasons.push(`span ${span.spanId || '(no id)'}: ${reason}`)
             continue
           }
-          rows.push(toOtelTraceRow(span, context))
+          lines.push(JSON.stringify(toOtelTraceRow(span, context)))
         }
       }
     }
-    if (rows.length > 0) await insertSpanRows(this.store, rows)
+    const received = lines.length + rejected + dropped
+    this.counters.received += received
+    this.counters.rejected += rejected
+    this.counters.dropped += dropped
+    if (lines.length > 0) {
+      lines.push('')
+      await this.pipeline.submit(Buffer.from(lines.join('\n')), lines.length - 1)
+      this.counters.accepted += lines.length - 1
+    }
     const more = rejected > reasons.length ? ` (and ${rejected - reasons.length} more)` : ''
-    return { accepted: rows.length, rejected, dropped, errorMessage: reasons.join('; ') + more }
+    return {
+      accepted: lines.length === 0 ? 0 : lines.length - 1,
+      rejected,
+      dropped,
+      errorMessage: reasons.join('; ') + more,
+    }
   }
 }

@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express'
 import type { IngestResult } from '../ingest/ingest.js'
+import { BackpressureError } from '../ingest/pipeline.js'
+import { SpoolFullError } from '../ingest/spool.js'
 import { BodyEncodingError, BodyTooLargeError, readBody } from './body.js'
 import { decodeTraceExportJson, encodeStatusJson, encodeTraceExportResponseJson } from './json.js'
 import { OtlpDecodeError, type TraceExport } from './model.js'
@@ -13,7 +15,13 @@ export interface TraceSink {
 export interface ReceiverOptions {
   /** Cap on the decompressed body, in bytes. */
   maxBodyBytes: number
+  /** Called with the HTTP status of every response (metrics). */
+  onResponse?: (status: number) => void
 }
+
+/** Seconds a client should wait before retrying, by cause. */
+const RETRY_AFTER_BACKPRESSURE = 1
+const RETRY_AFTER_UNAVAILABLE = 30
 
 type Encoding = 'protobuf' | 'json'
 
@@ -32,6 +40,7 @@ const RPC_UNAVAILABLE = 14
 /** The OTLP/HTTP traces endpoint (`POST /v1/traces`), per the OTLP specification. */
 export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
   return async (req: Request, res: Response): Promise<void> => {
+    if (options.onResponse) res.once('finish', () => options.onResponse?.(res.statusCode))
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
     const encoding = MEDIA_TYPES[mediaType]
     if (req.method !== 'POST') {
@@ -93,14 +102,15 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
     try {
       result = await sink.accept(request)
     } catch (error) {
-      res.setHeader('Retry-After', '5')
-      sendStatus(
-        res,
-        encoding,
-        503,
-        RPC_UNAVAILABLE,
-        `storage unavailable, retry later: ${(error as Error).message}`,
-      )
+      if (error instanceof BackpressureError) {
+        res.setHeader('Retry-After', String(RETRY_AFTER_BACKPRESSURE))
+        sendStatus(res, encoding, 429, RPC_RESOURCE_EXHAUSTED, error.message)
+      } else {
+        res.setHeader('Retry-After', String(RETRY_AFTER_UNAVAILABLE))
+        const message =
+          error instanceof SpoolFullError ? error.message : `cannot store spans: ${(error as Error).message}`
+        sendStatus(res, encoding, 503, RPC_UNAVAILABLE, message)
+      }
       return
     }
     if (encoding === 'protobuf') {

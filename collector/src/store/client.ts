@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { Readable } from 'node:stream'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 
@@ -20,7 +21,19 @@ export interface Store {
   embedded: boolean
   /** Where the data lives, for humans: the data directory or the server URL. */
   location: string
+  /** Insert newline-delimited JSON rows; `token` makes a retried insert of the same batch a no-op. */
+  insertJsonLines(table: string, body: Buffer, token?: string): Promise<void>
   close(): Promise<void>
+}
+
+/** The oldest ClickHouse server twinspan supports (the floor of @clickhouse/client). */
+export const MIN_SERVER_VERSION: [number, number] = [24, 8]
+
+/** Settings that make `insert_deduplication_token` hold through the materialized views. */
+function insertSettings(token: string | undefined): Record<string, string | number> {
+  return token
+    ? { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 }
+    : {}
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
@@ -46,15 +59,25 @@ export function openStore(options: StoreOptions): Store {
       database: options.database,
       embedded: false,
       location: options.url,
+      async insertJsonLines(table, body, token) {
+        // JSONEachRow is not a "raw" format for client.insert; exec streams the body as it is.
+        const result = await client.exec({
+          query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+          values: Readable.from([body]),
+          clickhouse_settings: insertSettings(token),
+        })
+        result.stream.resume()
+      },
       close: () => client.close(),
     }
   }
   const dataDir = resolve(options.dataDir)
   mkdirSync(dataDir, { recursive: true })
+  const connection = createChdbConnection({ path: dataDir })
   const client = createClient({
     // chdb declares the Connection interface from its own copy of @clickhouse/client-common; the
     // runtime contract is the same one @clickhouse/client uses, only the declaration files differ.
-    connection: createChdbConnection({ path: dataDir }) as unknown as ClientConnection,
+    connection: connection as unknown as ClientConnection,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   })
   return {
@@ -62,6 +85,15 @@ export function openStore(options: StoreOptions): Store {
     database: options.database,
     embedded: true,
     location: dataDir,
+    async insertJsonLines(table, body, token) {
+      // chDB's raw insert hands the buffer to the engine's parser without copying it into a SQL string.
+      await connection.chdb.rawInsert({
+        table,
+        values: body,
+        format: 'JSONEachRow',
+        settings: insertSettings(token),
+      })
+    },
     close: () => client.close(),
   }
 }
@@ -74,4 +106,27 @@ export async function queryRows<T>(
 ): Promise<T[]> {
   const result = await store.client.query({ query, query_params: params, format: 'JSONEachRow' })
   return result.json<T>()
+}
+
+/** Fail with a clear message when a ClickHouse server is older than {@link MIN_SERVER_VERSION}. */
+export async function checkServerVersion(store: Store): Promise<string> {
+  const [row] = await queryRows<{ version: string }>(store, 'SELECT version() AS version')
+  const version = row?.version ?? ''
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  const [minMajor, minMinor] = MIN_SERVER_VERSION
+  if (major < minMajor || (major === minMajor && minor < minMinor)) {
+    throw new Error(
+      `ClickHouse ${version || '(unknown version)'} at ${store.location} is too old: twinspan needs ${minMajor}.${minMinor} or newer`,
+    )
+  }
+  return version
+}
+
+/** True when the store answers a trivial query. */
+export async function isReachable(store: Store): Promise<boolean> {
+  try {
+    return (await store.client.ping()).success
+  } catch {
+    return false
+  }
 }

@@ -27,6 +27,24 @@ export interface SchemaSettings {
   retentionDays: number
 }
 
+/**
+ * Every table an insert reaches (directly or through a materialized view) keeps a window of recent
+ * block ids, so a batch retried with the same `insert_deduplication_token` is stored once everywhere
+ * (docs/decisions/0003-spool-and-batching.md).
+ */
+export const DEDUP_WINDOW = 10_000
+const DEDUP = `non_replicated_deduplication_window = ${DEDUP_WINDOW}`
+
+/** Tables with a retention TTL, and the column expression it is computed from. */
+export const TTL_TABLES: Record<string, string> = {
+  otel_traces: 'toDateTime(Timestamp)',
+  parallel_runs: 'toDateTime(time)',
+  parallel_runs_1m: 'minute',
+  diff_paths_1m: 'minute',
+  parallel_runs_1h: 'hour',
+  diff_paths_1h: 'hour',
+}
+
 const attr = (name: string) => `SpanAttributes['${name}']`
 
 /**
@@ -68,7 +86,7 @@ export const MIGRATIONS: Migration[] = [
       PARTITION BY toDate(Timestamp)
       ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
       TTL toDateTime(Timestamp) + toIntervalDay(${retentionDays})
-      SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`,
+      SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUP}`,
       // One row per compared run (one per candidate), typed. Replacing on the run's key so a span
       // stored twice (a retried export) is one run in every FINAL query.
       `CREATE TABLE IF NOT EXISTS \`${db}\`.parallel_runs (
@@ -94,7 +112,7 @@ export const MIGRATIONS: Migration[] = [
       PARTITION BY toDate(time)
       ORDER BY (experiment, toStartOfHour(time), candidate, run_id)
       TTL toDateTime(time) + toIntervalDay(${retentionDays})
-      SETTINGS ttl_only_drop_parts = 1`,
+      SETTINGS ttl_only_drop_parts = 1, ${DEDUP}`,
       // Spans are parsed and inserted once; ClickHouse fans shadow spans out into parallel_runs.
       `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.parallel_runs_mv TO \`${db}\`.parallel_runs AS
       SELECT
@@ -140,7 +158,8 @@ export const MIGRATIONS: Migration[] = [
       ) ENGINE = AggregatingMergeTree
       PARTITION BY toDate(minute)
       ORDER BY (experiment, minute, candidate, operation)
-      TTL minute + toIntervalDay(${retentionDays})`,
+      TTL minute + toIntervalDay(${retentionDays})
+      SETTINGS ttl_only_drop_parts = 1, ${DEDUP}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.parallel_runs_1m_mv TO \`${db}\`.parallel_runs_1m AS
       SELECT
         toStartOfMinute(time) AS minute, experiment, candidate, operation,
@@ -171,7 +190,8 @@ export const MIGRATIONS: Migration[] = [
       ) ENGINE = AggregatingMergeTree
       PARTITION BY toDate(minute)
       ORDER BY (experiment, minute, candidate, operation, path)
-      TTL minute + toIntervalDay(${retentionDays})`,
+      TTL minute + toIntervalDay(${retentionDays})
+      SETTINGS ttl_only_drop_parts = 1, ${DEDUP}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.diff_paths_1m_mv TO \`${db}\`.diff_paths_1m AS
       SELECT
         toStartOfMinute(time) AS minute, experiment, candidate, operation, path,
@@ -190,4 +210,92 @@ export const MIGRATIONS: Migration[] = [
       GROUP BY minute, experiment, candidate, operation, path`,
     ],
   },
+  {
+    version: 2,
+    name: 'hourly rollups parallel_runs_1h and diff_paths_1h for long windows',
+    // A 7-day window merges ~170 hourly latency states per series instead of ~10,000 per-minute ones;
+    // parity reads whole hours here and the ragged ends from the per-minute tables
+    // (docs/decisions/0030-parity-rollups.md). Each table is backfilled once, before its view exists:
+    // migrations run before the collector accepts spans.
+    statements: (db, { retentionDays }) => [
+      `CREATE TABLE IF NOT EXISTS \`${db}\`.parallel_runs_1h (
+        hour DateTime CODEC(Delta, ZSTD(1)),
+        experiment LowCardinality(String),
+        candidate LowCardinality(String),
+        operation LowCardinality(String),
+        runs SimpleAggregateFunction(sum, UInt64),
+        matches SimpleAggregateFunction(sum, UInt64),
+        mismatches SimpleAggregateFunction(sum, UInt64),
+        shadow_errors SimpleAggregateFunction(sum, UInt64),
+        timeouts SimpleAggregateFunction(sum, UInt64),
+        primary_errors SimpleAggregateFunction(sum, UInt64),
+        critical SimpleAggregateFunction(sum, UInt64),
+        major SimpleAggregateFunction(sum, UInt64),
+        minor SimpleAggregateFunction(sum, UInt64),
+        cosmetic SimpleAggregateFunction(sum, UInt64),
+        primary_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
+        shadow_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
+        first_seen SimpleAggregateFunction(min, DateTime64(9)),
+        last_seen SimpleAggregateFunction(max, DateTime64(9))
+      ) ENGINE = AggregatingMergeTree
+      PARTITION BY toDate(hour)
+      ORDER BY (experiment, hour, candidate, operation)
+      TTL hour + toIntervalDay(${retentionDays})
+      SETTINGS ttl_only_drop_parts = 1, ${DEDUP}`,
+      `INSERT INTO \`${db}\`.parallel_runs_1h ${hourlyRunsSelect(db)}
+      HAVING (SELECT count() FROM \`${db}\`.parallel_runs_1h) = 0`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.parallel_runs_1h_mv TO \`${db}\`.parallel_runs_1h AS
+      ${hourlyRunsSelect(db)}`,
+      `CREATE TABLE IF NOT EXISTS \`${db}\`.diff_paths_1h (
+        hour DateTime CODEC(Delta, ZSTD(1)),
+        experiment LowCardinality(String),
+        candidate LowCardinality(String),
+        operation LowCardinality(String),
+        path String,
+        runs SimpleAggregateFunction(sum, UInt64),
+        severity_rank SimpleAggregateFunction(max, UInt8)
+      ) ENGINE = AggregatingMergeTree
+      PARTITION BY toDate(hour)
+      ORDER BY (experiment, hour, candidate, operation, path)
+      TTL hour + toIntervalDay(${retentionDays})
+      SETTINGS ttl_only_drop_parts = 1, ${DEDUP}`,
+      `INSERT INTO \`${db}\`.diff_paths_1h ${hourlyPathsSelect(db)}
+      HAVING (SELECT count() FROM \`${db}\`.diff_paths_1h) = 0`,
+      // Chained on the per-minute paths rollup: the path severities are worked out once, there.
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.diff_paths_1h_mv TO \`${db}\`.diff_paths_1h AS
+      ${hourlyPathsSelect(db)}`,
+    ],
+  },
 ]
+
+/** Runs per UTC hour and dimension, with latency states and first/last run time (migration 2). */
+function hourlyRunsSelect(db: string): string {
+  return `SELECT
+        toStartOfHour(time, 'UTC') AS hour, experiment, candidate, operation,
+        count() AS runs,
+        countIf(outcome = 'match') AS matches,
+        countIf(outcome = 'mismatch') AS mismatches,
+        countIf(outcome = 'shadow_error') AS shadow_errors,
+        countIf(outcome = 'timeout') AS timeouts,
+        countIf(primary_error != '') AS primary_errors,
+        countIf(severity = 'critical') AS critical,
+        countIf(severity = 'major') AS major,
+        countIf(severity = 'minor') AS minor,
+        countIf(severity = 'cosmetic') AS cosmetic,
+        quantilesTDigestState(0.5, 0.95, 0.99)(primary_duration_ms) AS primary_ms,
+        quantilesTDigestState(0.5, 0.95, 0.99)(shadow_duration_ms) AS shadow_ms,
+        min(time) AS first_seen,
+        max(time) AS last_seen
+      FROM \`${db}\`.parallel_runs
+      GROUP BY hour, experiment, candidate, operation`
+}
+
+/** Differing paths per UTC hour, rolled up from the per-minute paths table (migration 2). */
+function hourlyPathsSelect(db: string): string {
+  return `SELECT
+        toStartOfHour(minute, 'UTC') AS hour, experiment, candidate, operation, path,
+        sum(runs) AS runs,
+        max(severity_rank) AS severity_rank
+      FROM \`${db}\`.diff_paths_1m
+      GROUP BY hour, experiment, candidate, operation, path`
+}

@@ -26,11 +26,7 @@ export interface OtelTraceRow {
   'Links.Attributes': Record<string, string>[]
 }
 
-/** Insert span rows into `otel_traces`; materialized views derive `parallel_runs` inside ClickHouse. */
-export async function insertSpanRows(store: Store, rows: OtelTraceRow[]): Promise<void> {
-  await store.client.insert({
-    table: `\`${store.database}\`.otel_traces`,
-    values: rows,
-    format: 'JSONEachRow',
-  })
+/** Insert a batch of `otel_traces` rows (JSON lines); materialized views derive runs and rollups. */
+export function insertSpanBatch(store: Store, body: Buffer, token: string): Promise<void> {
+  return store.insertJsonLines(`${store.database}.otel_traces`, body, token)
 }

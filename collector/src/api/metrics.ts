@@ -1,0 +1,123 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { IngestCounters } from '../ingest/ingest.js'
+import type { BatchOutcome, IngestPipeline, PipelineObserver } from '../ingest/pipeline.js'
+import type { Spool } from '../ingest/spool.js'
+
+/** The collector's Prometheus metrics (one registry per collector, no global state). */
+export interface CollectorMetrics {
+  registry: Registry
+  /** Hooks the ingest pipeline reports batches through. */
+  observer: PipelineObserver
+  /** Count an OTLP response by HTTP status. */
+  response(status: number): void
+}
+
+export interface MetricsSources {
+  counters: IngestCounters
+  pipeline: () => IngestPipeline | undefined
+  spool: () => Spool | undefined
+}
+
+/** Build the registry; gauges and span counters read their sources when scraped. */
+export function createMetrics(sources: MetricsSources): CollectorMetrics {
+  const registry = new Registry()
+  const spanCounter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(read())
+      },
+    })
+  spanCounter('twinspan_spans_received_total', 'Spans received over OTLP.', () => sources.counters.received)
+  spanCounter(
+    'twinspan_spans_accepted_total',
+    'Parallel-run spans accepted for storage.',
+    () => sources.counters.accepted,
+  )
+  spanCounter(
+    'twinspan_spans_rejected_total',
+    'Parallel-run spans rejected for breaking the wire contract (reported in partial_success).',
+    () => sources.counters.rejected,
+  )
+  spanCounter(
+    'twinspan_spans_dropped_total',
+    'Spans without parallel_run.* attributes, dropped (storage.keepAllSpans is off).',
+    () => sources.counters.dropped,
+  )
+  const batches = new Counter({
+    name: 'twinspan_batches_total',
+    help: 'Batches by outcome: inserted, spooled (store failing), replayed (from the spool), failed (spool full).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  const batchRows = new Counter({
+    name: 'twinspan_batch_rows_total',
+    help: 'Rows in batches, by outcome.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  const insertSeconds = new Histogram({
+    name: 'twinspan_insert_duration_seconds',
+    help: 'Time to make a batch durable (insert, or spool write), by outcome.',
+    labelNames: ['outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  })
+  const responses = new Counter({
+    name: 'twinspan_otlp_responses_total',
+    help: 'OTLP export responses by HTTP status code.',
+    labelNames: ['code'],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'twinspan_queue_bytes',
+    help: 'Bytes of accepted rows held in memory, waiting to be made durable.',
+    registers: [registry],
+    collect() {
+      this.set(sources.pipeline()?.queuedBytes ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'twinspan_spool_bytes',
+    help: 'Bytes of batches waiting in the on-disk spool.',
+    registers: [registry],
+    collect() {
+      this.set(sources.spool()?.bytes ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'twinspan_spool_batches',
+    help: 'Batches waiting in the on-disk spool.',
+    registers: [registry],
+    collect() {
+      this.set(sources.spool()?.size ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'twinspan_store_healthy',
+    help: '1 while the last insert into ClickHouse succeeded, 0 while batches are being spooled.',
+    registers: [registry],
+    collect() {
+      this.set(sources.pipeline()?.healthy === false ? 0 : 1)
+    },
+  })
+  return {
+    registry,
+    observer: {
+      batch(outcome: BatchOutcome, rows: number, seconds: number) {
+        batches.inc({ outcome })
+        batchRows.inc({ outcome }, rows)
+        insertSeconds.observe({ outcome }, seconds)
+      },
+      error(message: string) {
+        process.stderr.write(`twinspan: ${message}\n`)
+      },
+    },
+    response(status: number) {
+      responses.inc({ code: String(status) })
+    },
+  }
+}

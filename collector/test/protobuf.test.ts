@@ -1,0 +1,152 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { describe, expect, it } from 'vitest'
+import { decodeTraceExportJson } from '../src/otlp/json.js'
+import { OtlpDecodeError } from '../src/otlp/model.js'
+import {
+  decodeTraceExportProto,
+  encodeStatusProto,
+  encodeTraceExportResponseProto,
+} from '../src/otlp/protobuf.js'
+import { ProtoReader } from '../src/otlp/protobuf-reader.js'
+
+/** Spans made by the real OTel SDK, with every attribute type, an event, a link and an error status. */
+function sdkSpans() {
+  const exporter = new InMemorySpanExporter()
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'pricing', 'deployment.environment': 'prod' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  })
+  const tracer = provider.getTracer('@twinspan/sdk', '1.2.3')
+  const primary = tracer.startSpan('shipping-cost', { kind: SpanKind.SERVER })
+  primary.setAttributes({ 'parallel_run.role': 'primary', big: 2 ** 40, negative: -7, ratio: 0.25, ok: true })
+  primary.end()
+  const shadow = tracer.startSpan('shipping-cost (shadow)', {
+    links: [{ context: primary.spanContext(), attributes: { why: 'shadow-of' } }],
+  })
+  shadow.setAttributes({
+    'parallel_run.diff.paths': ['cost', 'items[0].price'],
+    'parallel_run.primary.duration_ms': 12.5,
+    flags: [true, false],
+    counts: [1, 2, 3],
+  })
+  shadow.addEvent('compared', { differences: 2 })
+  shadow.setStatus({ code: SpanStatusCode.ERROR, message: 'shadow failed' })
+  shadow.end()
+  return exporter.getFinishedSpans()
+}
+
+describe('OTLP decoding', () => {
+  const spans = sdkSpans()
+  const proto = ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array
+  const json = JsonTraceSerializer.serializeRequest(spans) as Uint8Array
+
+  it('decodes what the official serializers produce, the same from protobuf and JSON', () => {
+    const fromProto = decodeTraceExportProto(proto)
+    const fromJson = decodeTraceExportJson(json)
+    expect(fromProto).toEqual(fromJson)
+    const [resource] = fromProto.resourceSpans
+    expect(resource?.resource['service.name']).toBe('pricing')
+    const [scope] = resource?.scopeSpans ?? []
+    expect(scope?.scope).toEqual({ name: '@twinspan/sdk', version: '1.2.3' })
+    const [primary, shadow] = scope?.spans ?? []
+    expect(primary?.traceId).toBe(spans[0]?.spanContext().traceId)
+    expect(primary?.spanId).toBe(spans[0]?.spanContext().spanId)
+    expect(primary?.kind).toBe(2) // SERVER
+    expect(primary?.attributes).toMatchObject({ big: 2 ** 40, negative: -7, ratio: 0.25, ok: true })
+    expect(primary?.endTimeUnixNano).toBeGreaterThanOrEqual(primary?.startTimeUnixNano ?? 0n)
+    expect(shadow?.links).toEqual([
+      {
+        traceId: primary?.traceId,
+        spanId: primary?.spanId,
+        traceState: '',
+        attributes: { why: 'shadow-of' },
+      },
+    ])
+    expect(shadow?.attributes['parallel_run.diff.paths']).toEqual(['cost', 'items[0].price'])
+    expect(shadow?.attributes.flags).toEqual([true, false])
+    expect(shadow?.events.map((e) => [e.name, e.attributes])).toEqual([['compared', { differences: 2 }]])
+    expect(shadow?.status).toEqual({ code: 2, message: 'shadow failed' })
+  })
+
+  it('reads JSON quirks: upper-case hex ids, integer strings, unknown fields', () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        unknownTopLevel: 1,
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: 'ABCDEF0123456789ABCDEF0123456789',
+                    spanId: 'ABCDEF0123456789',
+                    startTimeUnixNano: '1700000000000000001',
+                    endTimeUnixNano: 1700000000000000,
+                    kind: 3,
+                    someFutureField: { nested: true },
+                    attributes: [{ key: 'n', value: { intValue: '-9007199254740993' } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    )
+    const span = decodeTraceExportJson(body).resourceSpans[0]?.scopeSpans[0]?.spans[0]
+    expect(span?.traceId).toBe('abcdef0123456789abcdef0123456789')
+    expect(span?.spanId).toBe('abcdef0123456789')
+    expect(span?.startTimeUnixNano).toBe(1700000000000000001n)
+    expect(span?.kind).toBe(3)
+    expect(span?.attributes.n).toBe(-9007199254740993n) // beyond 2^53: kept exact as bigint
+  })
+
+  it('rejects malformed bodies with a decode error, never a crash or an out-of-range read', () => {
+    for (let cut = 1; cut < proto.length; cut += Math.ceil(proto.length / 40)) {
+      const truncated = proto.subarray(0, cut)
+      try {
+        decodeTraceExportProto(truncated)
+      } catch (error) {
+        expect(error).toBeInstanceOf(OtlpDecodeError)
+      }
+    }
+    expect(() => decodeTraceExportProto(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))).toThrow(
+      OtlpDecodeError,
+    )
+    expect(() => decodeTraceExportProto(Uint8Array.from([0x0b]))).toThrow(/wire type|field/)
+    expect(() => decodeTraceExportJson(Buffer.from('{"resourceSpans": 5}'))).toThrow(
+      /resourceSpans must be an array/,
+    )
+    expect(() => decodeTraceExportJson(Buffer.from('not json'))).toThrow(OtlpDecodeError)
+    expect(() =>
+      decodeTraceExportJson(
+        Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz","spanId":"00"}]}]}]}'),
+      ),
+    ).toThrow(/traceId must be hex/)
+  })
+
+  it('skips unknown protobuf fields of every wire type', () => {
+    // field 9 (unknown) as varint, fixed64, bytes and fixed32, then one empty ResourceSpans (field 1)
+    const body = Uint8Array.from([
+      0x48, 0x01, 0x49, 1, 2, 3, 4, 5, 6, 7, 8, 0x4a, 0x02, 0xaa, 0xbb, 0x4d, 1, 2, 3, 4, 0x0a, 0x00,
+    ])
+    expect(decodeTraceExportProto(body)).toEqual({ resourceSpans: [{ resource: {}, scopeSpans: [] }] })
+  })
+
+  it('encodes responses the official client can read', () => {
+    expect(encodeTraceExportResponseProto(0, '')).toEqual(new Uint8Array(0))
+    const partial = ProtobufTraceSerializer.deserializeResponse(
+      encodeTraceExportResponseProto(3, 'span x: bad'),
+    )
+    expect(partial.partialSuccess?.errorMessage).toBe('span x: bad')
+    expect(Number(partial.partialSuccess?.rejectedSpans)).toBe(3)
+    const status = new ProtoReader(encodeStatusProto(3, 'bad body'))
+    expect(status.tag()).toEqual([1, 0])
+    expect(status.varint32()).toBe(3)
+    expect(status.tag()).toEqual([2, 2])
+    expect(status.string()).toBe('bad body')
+  })
+})
