@@ -1,7 +1,8 @@
 /** The entry points: options compiled once, then a walk per comparison, never throwing. */
 
-import { newRun, RESTART, type Run, report, walk } from './diff.js'
+import { walk } from './diff.js'
 import { compileRules, type RuleNode } from './rules.js'
+import { newRun, RESTART, type Run, report } from './run.js'
 import { RANK, rankOf, severityOf } from './severity.js'
 import type { CompareOptions, Comparison } from './types.js'
 import { describeThrown, isStackOverflow } from './values.js'

@@ -6,8 +6,7 @@
  */
 
 import { deepEqual } from './deep-equal.js'
-import type { Label, PathSegment } from './paths.js'
-import { renderPath } from './paths.js'
+import type { Label } from './paths.js'
 import {
   type CompiledRule,
   type RuleNode,
@@ -17,8 +16,8 @@ import {
   stepKey,
   stepLabel,
 } from './rules.js'
-import { COSMETIC, severityOf } from './severity.js'
-import type { Difference, DifferenceKind } from './types.js'
+import { MISSING, RESTART, type Run, report } from './run.js'
+import { isNumeric, toleranceExceeded } from './tolerance.js'
 import { diffMultiset, diffUnordered } from './unordered.js'
 import {
   BYTES,
@@ -38,53 +37,6 @@ import {
   SET,
   tagOf,
 } from './values.js'
-
-/** Stands for a property or item one side does not have. */
-export const MISSING: unique symbol = Symbol('missing')
-
-/** Thrown by the fast walk when it reaches `maxDepth`; the comparison restarts with cycle tracking. */
-export const RESTART: unique symbol = Symbol('restart')
-
-/** The state of one comparison. */
-export interface Run {
-  readonly path: PathSegment[]
-  readonly kept: Difference[]
-  readonly maxDifferences: number
-  readonly maxDepth: number
-  /** Kept differences by severity rank, to find the least severe to drop when full. */
-  readonly keptByRank: number[]
-  truncated: number
-  /** Highest severity rank found so far. */
-  top: number
-  /** Set after a restart: track the pairs being compared, so cycles end. */
-  readonly careful: boolean
-  readonly inProgress: Map<object, Set<object>>
-  /** While probing (does this pair match?) differences are not kept, only their highest severity. */
-  probing: boolean
-  probeTop: number
-  /** Probe stops when it finds a severity above this. */
-  probeLimit: number
-  stop: boolean
-}
-
-/** A fresh run. */
-export function newRun(maxDifferences: number, maxDepth: number, careful: boolean): Run {
-  return {
-    path: [],
-    kept: [],
-    maxDifferences,
-    maxDepth,
-    keptByRank: [0, 0, 0, 0, 0],
-    truncated: 0,
-    top: 0,
-    careful,
-    inProgress: new Map(),
-    probing: false,
-    probeTop: 0,
-    probeLimit: 0,
-    stop: false,
-  }
-}
 
 /** Compare two values at `depth` (the path is `run.path[0..depth)`), recording their differences. */
 export function walk(
@@ -457,41 +409,6 @@ function walkRuled(
   diffValues(run, left, right, depth, states, severity)
 }
 
-function isNumeric(left: unknown, right: unknown): left is number | bigint {
-  const type = typeof left
-  return (type === 'number' || type === 'bigint') && typeof right === type
-}
-
-/**
- * Null when `|primary - shadow|` is strictly below the tolerance (absolute or relative to the
- * larger magnitude), else a note. A difference of exactly the tolerance is reported, whatever
- * floating-point rounding made of it: 100 vs 100.01 with tolerance 0.01 is a difference.
- */
-function toleranceExceeded(primary: number | bigint, shadow: unknown, rule: CompiledRule): string | null {
-  let delta: number
-  let scale: number
-  if (typeof primary === 'bigint') {
-    const difference = primary - (shadow as bigint)
-    delta = Number(difference < 0n ? -difference : difference)
-    scale = Math.max(Math.abs(Number(primary)), Math.abs(Number(shadow)))
-  } else {
-    const other = shadow as number
-    if (Number.isNaN(primary) && Number.isNaN(other)) return null
-    delta = Math.abs(primary - other)
-    scale = Math.max(Math.abs(primary), Math.abs(other))
-  }
-  if (Number.isFinite(delta)) {
-    const rounding = 8 * Number.EPSILON * scale
-    if (rule.tolerance >= 0 && delta + rounding < rule.tolerance) return null
-    if (rule.relTolerance >= 0 && delta + rounding < rule.relTolerance * scale) return null
-  }
-  const limits = [
-    rule.tolerance >= 0 ? `tolerance ${rule.tolerance}` : '',
-    rule.relTolerance >= 0 ? `relTolerance ${rule.relTolerance}` : '',
-  ]
-  return `differs by ${delta}, not below ${limits.filter(Boolean).join(' or ')}`
-}
-
 /**
  * The highest severity rank of the differences between two values, 0 when they are equal. The
  * walk stops at the first difference above `limit`.
@@ -523,47 +440,4 @@ export function probe(
     run.probeLimit = outerLimit
     run.stop = outerStop
   }
-}
-
-/**
- * Record a difference at `run.path[0..depth)`. Beyond `maxDifferences`, the least severe kept
- * difference gives way to a more severe one, and every difference left out is counted.
- */
-export function report(
-  run: Run,
-  depth: number,
-  kind: DifferenceKind,
-  primary: unknown,
-  shadow: unknown,
-  severity: number,
-  note?: string,
-): void {
-  if (run.probing) {
-    if (severity > run.probeTop) run.probeTop = severity
-    if (severity > run.probeLimit) run.stop = true
-    return
-  }
-  if (severity > run.top) run.top = severity
-  const kept = run.kept
-  if (kept.length >= run.maxDifferences) {
-    run.truncated++
-    let least = COSMETIC
-    while (least < severity && run.keptByRank[least] === 0) least++
-    if (least >= severity) return
-    const name = severityOf(least)
-    let i = kept.length - 1
-    while ((kept[i] as Difference).severity !== name) i--
-    kept.splice(i, 1)
-    run.keptByRank[least] = (run.keptByRank[least] as number) - 1
-  }
-  const difference: Difference = {
-    path: renderPath(run.path, depth),
-    kind,
-    severity: severityOf(severity) as Difference['severity'],
-  }
-  if (kind !== 'added') difference.primary = primary
-  if (kind !== 'removed') difference.shadow = shadow
-  if (note !== undefined) difference.note = note
-  kept.push(difference)
-  run.keptByRank[severity] = (run.keptByRank[severity] as number) + 1
 }

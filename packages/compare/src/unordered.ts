@@ -6,9 +6,10 @@
  * What stays unpaired is `removed` (primary's index) or `added` (shadow's index).
  */
 
-import { MISSING, probe, type Run, report, walk } from './diff.js'
+import { probe, walk } from './diff.js'
 import type { Label } from './paths.js'
 import { type CompiledRule, hasItemRules, type States, stepIndex, stepLabel } from './rules.js'
+import { MISSING, type Run, report } from './run.js'
 import { COSMETIC } from './severity.js'
 import { countable, describeThrown, isObject, isStackOverflow, preview } from './values.js'
 
