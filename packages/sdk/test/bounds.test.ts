@@ -30,7 +30,7 @@ describe('timeoutMs', () => {
     await exp.flush()
     expect(primarySignal).toBeUndefined()
     expect(signal?.aborted).toBe(true)
-    expect((signal?.reason as DOMException).name).toBe('TimeoutError')
+    expect((signal?.reason as DOMException | undefined)?.name).toBe('TimeoutError')
     expect(theShadowSpan().attributes[ATTR_OUTCOME]).toBe('timeout')
   })
 

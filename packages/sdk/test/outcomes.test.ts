@@ -26,7 +26,14 @@ async function once<T>(options: {
   timeoutMs?: number
 }): Promise<RunResult> {
   let result: RunResult | undefined
-  const exp = experiment({ name: 'outcomes', tracer, ...options, onResult: (r) => void (result = r) })
+  const exp = experiment({
+    name: 'outcomes',
+    tracer,
+    ...options,
+    onResult: (r) => {
+      result = r
+    },
+  })
   await exp.run().catch(() => {})
   await exp.flush()
   if (!result) throw new Error('no result published')

@@ -18,7 +18,7 @@ describe("snapshot of the primary's value", () => {
       },
     })
     const order = await exp.run()
-    order.items[0]!.qty = 99
+    for (const item of order.items) item.qty = 99
     order.items.push({ sku: 'b', qty: 1 })
     await new Promise((r) => setImmediate(r))
     release()
