@@ -65,6 +65,8 @@ export function exportDifference(
     kind: difference.kind,
     severity: difference.severity,
   }
+  const note = 'note' in difference ? difference.note : undefined
+  if (typeof note === 'string') entry.note = cut(note, DIFF_BOUNDS.maxStringChars)
   if ('primary' in difference) entry.primary = boundedValue(difference.primary, segments, redaction)
   if ('shadow' in difference) entry.shadow = boundedValue(difference.shadow, segments, redaction)
   return entry

@@ -71,7 +71,7 @@ function compareValues<F extends AnyFunction>(
     throw new TypeError('compare must return a boolean or a Comparison ({ matches, severity, differences })')
   const comparison = verdict as Comparison
   return {
-    matches: comparison.matches,
+    ...comparison,
     severity: comparison.severity ?? (comparison.matches ? 'none' : severity),
     differences: Array.isArray(comparison.differences) ? comparison.differences : [],
   }

@@ -111,7 +111,7 @@ export function endShadowSpan(span: Span, record: ShadowRecord): void {
   const attributes: Attributes = {
     [ATTR_OUTCOME]: outcome,
     [ATTR_SEVERITY]: comparison.severity,
-    [ATTR_DIFF_COUNT]: comparison.differences.length,
+    [ATTR_DIFF_COUNT]: differenceCount(comparison),
     [ATTR_PRIMARY_DURATION_MS]: record.primary.durationMs,
     [ATTR_SHADOW_DURATION_MS]: record.shadow.durationMs,
     [ATTR_SERVED]: record.served,
@@ -126,4 +126,10 @@ export function endShadowSpan(span: Span, record: ShadowRecord): void {
   }
   span.setAttributes(attributes)
   endSpan(span, record.shadow)
+}
+
+/** How many differences there were: those kept plus those the engine counted and left out. */
+export function differenceCount(comparison: Judgement['comparison']): number {
+  const truncated = 'truncated' in comparison ? comparison.truncated : undefined
+  return comparison.differences.length + (typeof truncated === 'number' && truncated > 0 ? truncated : 0)
 }

@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api'
+import { compare } from '@twinspan/compare'
 import { DEFAULT_CANDIDATE } from '@twinspan/conventions'
 import type { AnyFunction, ExperimentChanges, ExperimentOptions, Mode, Shadow } from './options.js'
 import { compileRedaction, type Redaction } from './redact.js'
@@ -83,6 +84,13 @@ export function freezeSettings<F extends AnyFunction>(input: ExperimentOptions<F
   if (options.operation !== undefined && !['string', 'function'].includes(typeof options.operation))
     fail('operation must be a string or a function')
 
+  if (typeof options.compare === 'object') {
+    try {
+      compare(undefined, undefined, options.compare) // the engine checks (and caches) its options on first use
+    } catch (error) {
+      fail(`compare: ${(error as Error).message}`)
+    }
+  }
   const [serveShare, serveCandidate] = serveOf(options.serve, candidates, fail)
   let redaction: Redaction | undefined
   try {

@@ -54,6 +54,7 @@ describe('settings', () => {
     [{ name: '' }, /name must be a non-empty string/],
     [{ redact: [''] }, /redact: patterns must be non-empty strings/],
     [{ onResult: 'log' }, /onResult must be a function/],
+    [{ compare: { defaultSeverity: 'huge' } }, /compare: defaultSeverity must be one of/],
   ])('rejects %j naming the setting', (bad, message) => {
     expect(() => experiment({ ...base, ...bad } as never)).toThrow(message)
   })
