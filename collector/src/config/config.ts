@@ -109,8 +109,10 @@ export function parseConfig(raw: unknown): CollectorConfig {
     'spoolMaxBytes',
     'clickhouse',
   ])
-  if (storage.batchRows !== undefined) config.storage.batchRows = integer(storage.batchRows, 'storage.batchRows', 1, 1_000_000)
-  if (storage.batchAgeMs !== undefined) config.storage.batchAgeMs = integer(storage.batchAgeMs, 'storage.batchAgeMs', 1, 60_000)
+  if (storage.batchRows !== undefined)
+    config.storage.batchRows = integer(storage.batchRows, 'storage.batchRows', 1, 1_000_000)
+  if (storage.batchAgeMs !== undefined)
+    config.storage.batchAgeMs = integer(storage.batchAgeMs, 'storage.batchAgeMs', 1, 60_000)
   if (storage.spoolMaxBytes !== undefined) {
     config.storage.spoolMaxBytes = integer(storage.spoolMaxBytes, 'storage.spoolMaxBytes', MiB, 2 ** 50)
   }
