@@ -82,13 +82,15 @@ export function report(
     kept.splice(i, 1)
     run.keptByRank[least] = (run.keptByRank[least] as number) - 1
   }
-  const difference: Difference = {
-    path: renderPath(run.path, depth),
-    kind,
-    severity: severityOf(severity) as Difference['severity'],
-  }
-  if (kind !== 'added') difference.primary = primary
-  if (kind !== 'removed') difference.shadow = shadow
+  // Field order as in DESIGN.md; the side that lacks the value has no field.
+  const path = renderPath(run.path, depth)
+  const named = severityOf(severity) as Difference['severity']
+  const difference: Difference =
+    kind === 'added'
+      ? { path, kind, shadow, severity: named }
+      : kind === 'removed'
+        ? { path, kind, primary, severity: named }
+        : { path, kind, primary, shadow, severity: named }
   if (note !== undefined) difference.note = note
   kept.push(difference)
   run.keptByRank[severity] = (run.keptByRank[severity] as number) + 1
