@@ -155,7 +155,6 @@ export class IngestPipeline {
       this.inFlight++
       void this.persist(batch).finally(() => {
         this.inFlight--
-        this.heldBytes -= batch.bytes
         this.pump()
         if (this.inFlight === 0 && this.sealed.length === 0) for (const done of this.idle.splice(0)) done()
       })
@@ -164,6 +163,13 @@ export class IngestPipeline {
 
   /** Insert a batch, or spool it when the store fails; settle its waiters either way. */
   private async persist(batch: Batch): Promise<void> {
+    // Memory is released before waiters hear back, so a client told "done" finds room at once.
+    const settle = (error?: Error) => {
+      this.heldBytes -= batch.bytes
+      for (const waiter of batch.waiters)
+        if (error) waiter.reject(error)
+        else waiter.resolve()
+    }
     const body =
       batch.chunks.length === 1 ? (batch.chunks[0] as Buffer) : Buffer.concat(batch.chunks, batch.bytes)
     const token = randomUUID()
@@ -172,7 +178,7 @@ export class IngestPipeline {
       try {
         await this.insertWithTimeout(body, token)
         this.observer.batch?.('inserted', batch.rows, (performance.now() - started) / 1000)
-        for (const waiter of batch.waiters) waiter.resolve()
+        settle()
         if (this.spool.size > 0 && !this.replaying) this.scheduleReplay(0)
         return
       } catch (error) {
@@ -182,14 +188,14 @@ export class IngestPipeline {
     try {
       this.spool.write(body, batch.rows, token)
       this.observer.batch?.('spooled', batch.rows, (performance.now() - started) / 1000)
-      for (const waiter of batch.waiters) waiter.resolve()
+      settle()
     } catch (error) {
       this.observer.batch?.('failed', batch.rows, (performance.now() - started) / 1000)
       const reason =
         error instanceof SpoolFullError
           ? error
           : new SpoolFullError(`cannot spool: ${(error as Error).message}`)
-      for (const waiter of batch.waiters) waiter.reject(reason)
+      settle(reason)
     }
   }
 

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toOtelTraceRow } from '../src/ingest/rows.js'
+import { decodeTraceExportJson } from '../src/otlp/json.js'
+import { queryRows } from '../src/store/client.js'
+import { insertSpanBatch } from '../src/store/spans.js'
+import { exportJson, postTraces, runSpans, startTestCollector } from './ingest-support.js'
+
+let collector: Awaited<ReturnType<typeof startTestCollector>>
+beforeAll(async () => {
+  collector = await startTestCollector()
+})
+afterAll(() => collector.dispose())
+
+/** How many times each question counts the runs of one experiment, from the raw table and the rollups. */
+async function counts(experiment: string) {
+  const [row] = await queryRows<Record<string, number | string>>(
+    collector.store,
+    `SELECT
+       (SELECT count() FROM twinspan.parallel_runs FINAL WHERE experiment = {e:String}) AS runs_final,
+       (SELECT sum(runs) FROM twinspan.parallel_runs_1m WHERE experiment = {e:String}) AS runs_rollup,
+       (SELECT sum(runs) FROM twinspan.diff_paths_1m WHERE experiment = {e:String}) AS paths_rollup`,
+    { e: experiment },
+  )
+  return {
+    runsFinal: Number(row?.runs_final),
+    runsRollup: Number(row?.runs_rollup),
+    pathsRollup: Number(row?.paths_rollup),
+  }
+}
+
+const metric = async (name: string) => {
+  const text = await (await fetch(`${collector.url}/metrics`)).text()
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+}
+
+describe('durability against the real embedded ClickHouse', () => {
+  it('acknowledges while ClickHouse refuses inserts, spools, and stores every run once when it recovers', async () => {
+    await collector.store.client.command({ query: 'DETACH TABLE twinspan.otel_traces' })
+    const runs = Array.from({ length: 20 }, (_, i) => ({ experiment: 'outage', runId: `outage-${i}` }))
+    for (let i = 0; i < runs.length; i += 5) {
+      const response = await postTraces(collector.url, exportJson(runSpans(runs.slice(i, i + 5))))
+      expect(response.status).toBe(200) // durable in the spool
+    }
+    expect(await metric('twinspan_spool_batches')).toBeGreaterThan(0)
+    expect(await metric('twinspan_store_healthy')).toBe(0)
+
+    await collector.store.client.command({ query: 'ATTACH TABLE twinspan.otel_traces' })
+    const deadline = Date.now() + 20_000
+    while ((await metric('twinspan_spool_batches')) > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(await metric('twinspan_spool_batches')).toBe(0)
+    expect(await metric('twinspan_store_healthy')).toBe(1)
+    expect(await counts('outage')).toMatchObject({ runsFinal: 20, runsRollup: 20 })
+  })
+
+  it('counts a batch inserted twice with the same token once, in the raw table and every rollup', async () => {
+    const decoded = decodeTraceExportJson(
+      Buffer.from(
+        exportJson(
+          runSpans([
+            { experiment: 'retried', runId: 'retried-1', outcome: 'mismatch', severity: 'major' },
+            { experiment: 'retried', runId: 'retried-2' },
+          ]),
+        ),
+      ),
+    )
+    const context = { resource: {}, serviceName: 'checkout', scope: { name: 'test', version: '' } }
+    const spans = decoded.resourceSpans[0]?.scopeSpans[0]?.spans ?? []
+    const body = Buffer.from(
+      `${spans.map((span) => JSON.stringify(toOtelTraceRow(span, context))).join('\n')}\n`,
+    )
+
+    await insertSpanBatch(collector.store, body, 'batch-token-1')
+    await insertSpanBatch(collector.store, body, 'batch-token-1') // a replay of an insert that had landed
+    expect(await counts('retried')).toEqual({ runsFinal: 2, runsRollup: 2, pathsRollup: 0 })
+
+    // Without the token the rollups would count the runs again; the raw table still dedups (FINAL).
+    await insertSpanBatch(collector.store, body, 'batch-token-2')
+    expect(await counts('retried')).toEqual({ runsFinal: 2, runsRollup: 4, pathsRollup: 0 })
+  })
+})
