@@ -21,6 +21,10 @@ describe('compareHttp', () => {
     ])
   })
 
+  it('reads a numeric status given as a string', () => {
+    expect(compareHttp({ status: '200' }, { status: 200 }).matches).toBe(true)
+  })
+
   it('lets a rule on status change its severity', () => {
     const result = compareHttp({ status: 200 }, { status: 201 }, { rules: { status: { severity: 'minor' } } })
     expect(result.severity).toBe('minor')

@@ -44,6 +44,16 @@ describe('robustness: cycles', () => {
     expect(result.differences).toMatchObject([{ path: 'next.next.next', kind: 'removed' }])
   })
 
+  it('still applies rules after restarting with cycle tracking', () => {
+    const primary: Node = { value: 1 }
+    primary.self = primary
+    const shadow: Node = { value: 1.001 }
+    shadow.self = shadow
+    expect(compare(primary, shadow, { rules: { value: { tolerance: 0.01 } } }).matches).toBe(true)
+    const result = compare(primary, shadow, { rules: { value: { severity: 'cosmetic' } } })
+    expect(result).toMatchObject({ matches: true, severity: 'cosmetic', differences: [{ path: 'value' }] })
+  })
+
   it('handles cycles through arrays and Maps', () => {
     const a: unknown[] = [1]
     a.push(a)
