@@ -6,3 +6,4 @@ export {
   parseConfig,
 } from './config/config.js'
 export { type Collector, startCollector } from './server.js'
+export { openStore, queryRows, type Store, type StoreOptions } from './store/client.js'
