@@ -2,13 +2,14 @@
  * `experiment()`: the factory. It freezes the settings, keeps the in-flight count that `flush`
  * and `maxInFlight` rely on, and gives `run` exactly the primary's parameter and value types.
  */
+import { diag } from '@opentelemetry/api'
 import { ATTR_CALLBACK, ATTR_EXPERIMENT, ATTR_SKIP_REASON } from '@twinspan/conventions'
 import { MismatchError } from './errors.js'
 import { type Report, reporter } from './guard.js'
 import { instrumentsFor } from './metrics.js'
 import type { AnyFunction, Experiment, ExperimentChanges, ExperimentOptions, Value } from './options.js'
 import { plan } from './plan.js'
-import { execute } from './run.js'
+import { execute, prepare, type RunState } from './run.js'
 import { freezeSettings, reconfigure, type Settings } from './settings.js'
 import { installSideEffectGuard } from './side-effects.js'
 
@@ -54,7 +55,15 @@ export function experiment<F extends AnyFunction>(options: ExperimentOptions<F>)
     inFlight++
     const meters = instruments()
     meters.inFlight.add(1, inFlightAttributes)
-    const { answer, recorded } = execute(current, args, decision, currentReport, meters)
+    let state: RunState<F>
+    try {
+      state = prepare(current, args, decision, currentReport, meters)
+    } catch (error) {
+      release()
+      diag.error(`twinspan: experiment '${name}': could not start the run; calling the primary alone`, error)
+      return current.options.primary(...args) as Value<F>
+    }
+    const { answer, recorded } = execute(state)
     void recorded.then(release)
     if (current.options.throwOnMismatch) {
       const results = await recorded

@@ -54,8 +54,9 @@ export function observeWithin(
   return new Promise<Observation>((resolve) => {
     const watch: Watch = { resolve, timer: undefined, start, watchers: undefined }
     if (timeoutMs <= MAX_TIMER_MS) {
+      // Not unref'd: a pending deadline keeps the process up to `timeoutMs`, so `flush()` at
+      // shutdown resolves instead of the process exiting under it.
       watch.timer = setTimeout(expire, timeoutMs, watch, timeoutMs, controller)
-      watch.timer.unref()
     }
     follow(thenable, watch)
   })

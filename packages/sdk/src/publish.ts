@@ -9,7 +9,7 @@ import type { Judgement } from './judge.js'
 import type { Observation } from './observe.js'
 import type { AnyFunction, RunResult, SideResult } from './options.js'
 import type { RunIdentity } from './record.js'
-import { parsePath, type Redaction, redactValue } from './redact.js'
+import { parsePath, type Redaction, redactValue, type Segment } from './redact.js'
 import type { Settings } from './settings.js'
 
 /** Build the published result of one candidate and hand it to `onResult` (guarded). */
@@ -54,7 +54,7 @@ function side<F extends AnyFunction>(
       clean === undefined
         ? observation.snapshot
         : guard(report, 'clean', observation.snapshot, () => clean(observation.snapshot as never))
-    published.value = redactValue(value, settings.redaction)
+    published.value = redactOrHide(value, settings.redaction, [])
   }
   return published
 }
@@ -67,8 +67,20 @@ function redactDifferences(
   return differences.map((difference) => {
     const base = parsePath(String(difference.path))
     const copy: Difference = { ...difference }
-    if ('primary' in difference) copy.primary = redactValue(difference.primary, redaction, base)
-    if ('shadow' in difference) copy.shadow = redactValue(difference.shadow, redaction, base)
+    if ('primary' in difference) copy.primary = redactOrHide(difference.primary, redaction, base)
+    if ('shadow' in difference) copy.shadow = redactOrHide(difference.shadow, redaction, base)
     return copy
   })
+}
+
+/** What replaces a value that could not be walked for redaction: never the raw value. */
+export const UNREDACTABLE = '[UNREDACTABLE]'
+
+function redactOrHide(value: unknown, redaction: Redaction | undefined, base: readonly Segment[]): unknown {
+  if (redaction === undefined) return value
+  try {
+    return redactValue(value, redaction, base)
+  } catch {
+    return UNREDACTABLE // a throwing getter or a revoked proxy: hide it rather than leak it
+  }
 }

@@ -3,7 +3,7 @@
  * as the mode allows, then judge and record each candidate off the caller's path.
  */
 import { randomUUID } from 'node:crypto'
-import { type Context, context, diag, type Span, trace } from '@opentelemetry/api'
+import { type Context, context, diag, type Span, type Tracer, trace } from '@opentelemetry/api'
 import {
   ATTR_CANDIDATE,
   ATTR_EXPERIMENT,
@@ -21,11 +21,11 @@ import type { AnyFunction, RunResult } from './options.js'
 import type { Plan } from './plan.js'
 import { publish } from './publish.js'
 import { endShadowSpan, endSpan, type RunIdentity, startPrimarySpan, startShadowSpan } from './record.js'
-import type { Candidate, Settings } from './settings.js'
+import { type Candidate, SCOPE, type Settings } from './settings.js'
 import { withSnapshot } from './snapshot.js'
 
 /** Everything one run needs, fixed when it starts. */
-interface RunState<F extends AnyFunction> {
+export interface RunState<F extends AnyFunction> {
   readonly settings: Settings<F>
   readonly args: Parameters<F>
   readonly identity: RunIdentity
@@ -50,14 +50,17 @@ export interface Execution {
   readonly recorded: Promise<RunResult[]>
 }
 
-/** Start the run of `args` planned by `plan`. */
-export function execute<F extends AnyFunction>(
+/**
+ * Fix what the run of `args` needs and start its primary span. Nothing user-visible has run yet,
+ * so if this throws (a broken tracer, say) the caller can still simply call the primary.
+ */
+export function prepare<F extends AnyFunction>(
   settings: Settings<F>,
   args: Parameters<F>,
   plan: Plan,
   report: Report,
   instruments: Instruments,
-): Execution {
+): RunState<F> {
   const { options } = settings
   const operation = options.operation
   const identity: RunIdentity = {
@@ -70,23 +73,18 @@ export function execute<F extends AnyFunction>(
   }
   const parent = context.active()
   const names = settings.candidates.map((c) => c.name)
-  const primarySpan = startPrimarySpan(
-    options.tracer ?? trace.getTracer('@twinspan/sdk'),
-    parent,
-    identity,
-    names,
-  )
-  const state: RunState<F> = {
-    settings,
-    args,
-    identity,
-    parent,
-    primarySpan,
-    served: plan.served,
-    report,
-    instruments,
-  }
-  return options.mode === 'sequential' ? sequential(state) : together(state, options.mode !== 'concurrent')
+  const primarySpan = startPrimarySpan(tracerOf(settings), parent, identity, names)
+  return { settings, args, identity, parent, primarySpan, served: plan.served, report, instruments }
+}
+
+/** Start the sides of a prepared run. */
+export function execute<F extends AnyFunction>(state: RunState<F>): Execution {
+  const mode = state.settings.options.mode
+  return mode === 'sequential' ? sequential(state) : together(state, mode !== 'concurrent')
+}
+
+function tracerOf<F extends AnyFunction>(settings: Settings<F>): Tracer {
+  return settings.options.tracer ?? trace.getTracer(SCOPE)
 }
 
 /** Background and concurrent: all sides start at once; background answers as soon as the served side settles. */
@@ -243,16 +241,34 @@ function record<F extends AnyFunction>(
   const attributes = sideAttributes(state, 'shadow', side.candidate)
   state.instruments.duration.record(shadow.durationMs / 1000, attributes)
   state.instruments.runs.add(1, runAttributes(state, side.candidate, judgement.outcome))
-  return publish(
-    state.settings,
-    state.identity,
-    side.candidate,
-    primary,
-    shadow,
-    judgement,
-    served,
-    state.report,
-  )
+  try {
+    return publish(
+      state.settings,
+      state.identity,
+      side.candidate,
+      primary,
+      shadow,
+      judgement,
+      served,
+      state.report,
+    )
+  } catch (error) {
+    // a value hostile to inspection (a throwing getter, a revoked proxy) costs the published copy only
+    diag.error(`twinspan: experiment '${state.identity.experiment}': could not publish a result`, error)
+    const { experiment, runId } = state.identity
+    const { outcome, comparison } = judgement
+    return {
+      experiment,
+      runId,
+      candidate: side.candidate,
+      outcome,
+      severity: comparison.severity,
+      differences: [],
+      served,
+      primary: { durationMs: primary.durationMs },
+      shadow: { durationMs: shadow.durationMs },
+    }
+  }
 }
 
 function sideAttributes<F extends AnyFunction>(
