@@ -3,24 +3,15 @@
  * as the mode allows, then judge and record each candidate off the caller's path.
  */
 import { randomUUID } from 'node:crypto'
-import { type Context, context, diag, type Span, type Tracer, trace } from '@opentelemetry/api'
-import {
-  ATTR_CANDIDATE,
-  ATTR_EXPERIMENT,
-  ATTR_OPERATION,
-  ATTR_OUTCOME,
-  ATTR_ROLE,
-  type Served,
-} from '@twinspan/conventions'
+import { type Context, context, type Span, type Tracer, trace } from '@opentelemetry/api'
+import { recordAll, sideAttributes, succeeded } from './conclude.js'
 import { guard, type Report } from './guard.js'
 import { runAsShadow } from './isolation.js'
-import { judge } from './judge.js'
 import type { Instruments } from './metrics.js'
 import { type Observation, observe, observeWithin } from './observe.js'
 import type { AnyFunction, RunResult } from './options.js'
 import type { Plan } from './plan.js'
-import { publish } from './publish.js'
-import { endShadowSpan, endSpan, type RunIdentity, startPrimarySpan, startShadowSpan } from './record.js'
+import { endSpan, type RunIdentity, startPrimarySpan, startShadowSpan } from './record.js'
 import { type Candidate, SCOPE, type Settings } from './settings.js'
 import { withSnapshot } from './snapshot.js'
 
@@ -38,7 +29,7 @@ export interface RunState<F extends AnyFunction> {
 }
 
 /** A started shadow: its span and, eventually, its observation. */
-interface ShadowSide {
+export interface ShadowSide {
   readonly candidate: string
   readonly span: Span
   readonly observation: Promise<Observation>
@@ -152,9 +143,8 @@ async function primarySide<F extends AnyFunction>(state: RunState<F>): Promise<O
 /** Start one candidate as a shadow: its own span linked to the primary's, its own AbortSignal and deadline. */
 function shadowSide<F extends AnyFunction>(state: RunState<F>, candidate: Candidate<F>): ShadowSide {
   const { options } = state.settings
-  const tracer = options.tracer ?? trace.getTracer('@twinspan/sdk')
   const span = startShadowSpan(
-    tracer,
+    tracerOf(state.settings),
     state.parent,
     state.identity,
     candidate.name,
@@ -195,104 +185,6 @@ async function answerOf(
 ): Promise<Observation> {
   const shadow = await served
   return shadow !== undefined && succeeded(shadow) ? shadow : primary
-}
-
-function succeeded(observation: Observation): boolean {
-  return !observation.threw && !observation.timedOut
-}
-
-/** Judge and record every candidate as soon as it and the primary have finished. Never rejects. */
-function recordAll<F extends AnyFunction>(
-  state: RunState<F>,
-  primary: Promise<Observation>,
-  sides: Promise<ShadowSide[]>,
-  served: Promise<Observation | undefined>,
-): Promise<RunResult[]> {
-  const whoServed: Promise<Served> = served.then((shadow) =>
-    shadow !== undefined && succeeded(shadow) ? 'shadow' : 'primary',
-  )
-  return sides
-    .then((list) =>
-      Promise.all(
-        list.map((side) =>
-          Promise.all([primary, side.observation, whoServed]).then(([p, s, by]) =>
-            record(state, p, side, s, by),
-          ),
-        ),
-      ),
-    )
-    .catch((error: unknown) => {
-      diag.error(`twinspan: experiment '${state.identity.experiment}': recording failed`, error)
-      return []
-    })
-}
-
-/** Judge one candidate, end its span, count it, publish it. */
-function record<F extends AnyFunction>(
-  state: RunState<F>,
-  primary: Observation,
-  side: ShadowSide,
-  shadow: Observation,
-  served: Served,
-): RunResult {
-  const { options, redaction } = state.settings
-  const judgement = judge(primary, shadow, options.compare, state.report)
-  endShadowSpan(side.span, { primary, shadow, judgement, served, redaction })
-  const attributes = sideAttributes(state, 'shadow', side.candidate)
-  state.instruments.duration.record(shadow.durationMs / 1000, attributes)
-  state.instruments.runs.add(1, runAttributes(state, side.candidate, judgement.outcome))
-  try {
-    return publish(
-      state.settings,
-      state.identity,
-      side.candidate,
-      primary,
-      shadow,
-      judgement,
-      served,
-      state.report,
-    )
-  } catch (error) {
-    // a value hostile to inspection (a throwing getter, a revoked proxy) costs the published copy only
-    diag.error(`twinspan: experiment '${state.identity.experiment}': could not publish a result`, error)
-    const { experiment, runId } = state.identity
-    const { outcome, comparison } = judgement
-    return {
-      experiment,
-      runId,
-      candidate: side.candidate,
-      outcome,
-      severity: comparison.severity,
-      differences: [],
-      served,
-      primary: { durationMs: primary.durationMs },
-      shadow: { durationMs: shadow.durationMs },
-    }
-  }
-}
-
-function sideAttributes<F extends AnyFunction>(
-  state: RunState<F>,
-  role: 'primary' | 'shadow',
-  candidate?: string,
-): Record<string, string> {
-  const attributes: Record<string, string> = {
-    [ATTR_EXPERIMENT]: state.identity.experiment,
-    [ATTR_ROLE]: role,
-  }
-  if (state.identity.operation !== undefined) attributes[ATTR_OPERATION] = state.identity.operation
-  if (candidate !== undefined) attributes[ATTR_CANDIDATE] = candidate
-  return attributes
-}
-
-function runAttributes<F extends AnyFunction>(state: RunState<F>, candidate: string, outcome: string) {
-  const attributes: Record<string, string> = {
-    [ATTR_EXPERIMENT]: state.identity.experiment,
-    [ATTR_CANDIDATE]: candidate,
-    [ATTR_OUTCOME]: outcome,
-  }
-  if (state.identity.operation !== undefined) attributes[ATTR_OPERATION] = state.identity.operation
-  return attributes
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

@@ -54,16 +54,17 @@ describe('the caller comes first', () => {
   })
 
   it('a thenable whose then throws counts as a shadow error', async () => {
+    const broken = {
+      // biome-ignore lint/suspicious/noThenProperty: a broken thenable is the point of this test
+      then() {
+        throw new Error('then bug')
+      },
+    } as unknown as Promise<number>
     const exp = experiment({
       name: 'bad-thenable',
       tracer,
       primary: async () => 1,
-      shadow: () =>
-        ({
-          then() {
-            throw new Error('then bug')
-          },
-        }) as unknown as Promise<number>,
+      shadow: () => broken,
     })
     expect(await exp.run()).toBe(1)
     await exp.flush()
