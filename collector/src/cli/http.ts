@@ -5,12 +5,22 @@ export interface ClientOptions {
   token?: string | undefined
 }
 
+/** The collector's base URL: `--url`, else `TWINSPAN_URL`, else the local default. */
+export function collectorUrl(options: ClientOptions): string {
+  return (options.url ?? process.env.TWINSPAN_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`).replace(/\/+$/, '')
+}
+
+/** An API path with its query string; undefined values are left out. */
+export function apiPath(path: string, query: Record<string, string | undefined> = {}): string {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, value)
+  const text = search.toString()
+  return text === '' ? path : `${path}?${text}`
+}
+
 /** GET a collector API path as JSON, with a clear error when the collector is unreachable or refuses. */
 export async function fetchJson(path: string, options: ClientOptions): Promise<unknown> {
-  const base = (options.url ?? process.env.TWINSPAN_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`).replace(
-    /\/+$/,
-    '',
-  )
+  const base = collectorUrl(options)
   const token = options.token ?? process.env.TWINSPAN_TOKEN
   let response: Response
   try {
@@ -29,15 +39,4 @@ export async function fetchJson(path: string, options: ClientOptions): Promise<u
     throw new Error(`${base}${path} answered ${response.status}: ${message}`)
   }
   return JSON.parse(text)
-}
-
-/** Render rows as an aligned text table. */
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd()
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
+import { type ExperimentsConfig, parseExperiments } from './experiments.js'
 
 /** The collector's settings, after defaults. The YAML shape is documented in collector/README.md. */
 export interface CollectorConfig {
@@ -15,8 +16,8 @@ export interface CollectorConfig {
     spoolMaxBytes: number
     clickhouse: { url?: string; username: string; password: string; database: string }
   }
-  /** Per-experiment settings (readiness thresholds); kept as given until the analysis reads them. */
-  experiments: Record<string, Record<string, unknown>>
+  /** Per-experiment settings (readiness thresholds), validated in experiments.ts. */
+  experiments: ExperimentsConfig
   /** Alert receivers and routes; kept as given until alert routing reads them. */
   alerts: Record<string, unknown>
 }
@@ -145,9 +146,7 @@ export function parseConfig(raw: unknown): CollectorConfig {
     config.storage.clickhouse.database = database
   }
 
-  const experiments = section(root.experiments, 'experiments')
-  for (const [name, settings] of Object.entries(experiments))
-    config.experiments[name] = section(settings, `experiments.${name}`)
+  config.experiments = parseExperiments(section(root.experiments, 'experiments'))
   config.alerts = section(root.alerts, 'alerts')
   return config
 }
