@@ -21,7 +21,11 @@ export interface Judgement {
   readonly comparison: Comparison
 }
 
-const NOTHING_COMPARED: Comparison = Object.freeze({ matches: false, severity: 'none', differences: [] })
+const NOTHING_COMPARED: Comparison = Object.freeze({
+  matches: false,
+  severity: 'none',
+  differences: Object.freeze([]) as unknown as Comparison['differences'],
+})
 
 /** Judge `shadow` against `primary`. Never throws: a failing compare is reported and counts as a mismatch. */
 export function judge<F extends AnyFunction>(

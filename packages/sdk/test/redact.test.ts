@@ -71,6 +71,30 @@ describe('redaction', () => {
     expect(exported).not.toContain('bob')
     expect(exported).toContain('"sku":"a"')
   })
+
+  it('redacts cyclic values, keeping their shape', async () => {
+    type Account = { email: string; id: number; self?: Account }
+    const make = (id: number): Account => {
+      const account: Account = { email: 'eve@example.com', id }
+      account.self = account
+      return account
+    }
+    const published: RunResult[] = []
+    const exp = experiment({
+      name: 'redacted-cyclic',
+      tracer,
+      redact: ['email', 'self.email'],
+      primary: () => make(1),
+      shadow: () => make(2),
+      onResult: (r) => void published.push(r),
+    })
+    expect((await exp.run()).email).toBe('eve@example.com') // the caller's value is untouched
+    await exp.flush()
+    const value = published[0]?.primary.value as Account
+    expect(value.email).toBe(REDACTED)
+    expect(value.self).toBe(value) // the cycle survives the copy
+    expect(String(theShadowSpan().attributes[ATTR_DIFF])).not.toContain('eve@')
+  })
 })
 
 describe('size bounds of the diff attributes', () => {
