@@ -1,48 +1,68 @@
 import { describe, expect, it } from 'vitest'
-import { planRollups, rollupSource } from '../src/analysis/rollup-source.js'
+import { allTimePlan, planRollups, rollupSource } from '../src/analysis/rollup-source.js'
 
-const at = (h: number, m: number) => Date.UTC(2026, 10, 21, h, m) / 1000
+const at = (day: number, h: number, m: number) => Date.UTC(2026, 10, day, h, m) / 1000
 
 describe('planRollups', () => {
-  it('reads whole hours from the hourly rollup and the ragged ends from the per-minute one', () => {
-    expect(planRollups({ fromMinute: at(9, 17), toMinute: at(12, 40) }, 'hour')).toEqual({
-      hours: { from: at(10, 0), to: at(12, 0) },
+  it('reads whole days, then whole hours, then minutes at the ragged ends', () => {
+    expect(planRollups({ fromMinute: at(14, 9, 17), toMinute: at(21, 12, 40) }, 'day')).toEqual({
+      days: [{ from: at(15, 0, 0), to: at(21, 0, 0) }],
+      hours: [
+        { from: at(14, 10, 0), to: at(15, 0, 0) },
+        { from: at(21, 0, 0), to: at(21, 12, 0) },
+      ],
       minutes: [
-        { from: at(9, 17), to: at(10, 0) },
-        { from: at(12, 0), to: at(12, 41) },
+        { from: at(14, 9, 17), to: at(14, 10, 0) },
+        { from: at(21, 12, 0), to: at(21, 12, 41) },
       ],
     })
   })
 
-  it('needs no minutes when the range is whole hours', () => {
-    expect(planRollups({ fromMinute: at(9, 0), toMinute: at(11, 59) }, 'hour')).toEqual({
-      hours: { from: at(9, 0), to: at(12, 0) },
-      minutes: [],
+  it('stops at the coarsest grain asked for', () => {
+    expect(planRollups({ fromMinute: at(21, 9, 17), toMinute: at(21, 12, 40) }, 'hour')).toEqual({
+      days: [],
+      hours: [{ from: at(21, 10, 0), to: at(21, 12, 0) }],
+      minutes: [
+        { from: at(21, 9, 17), to: at(21, 10, 0) },
+        { from: at(21, 12, 0), to: at(21, 12, 41) },
+      ],
+    })
+    expect(planRollups({ fromMinute: at(14, 9, 17), toMinute: at(21, 12, 40) }, 'minute')).toEqual({
+      days: [],
+      hours: [],
+      minutes: [{ from: at(14, 9, 17), to: at(21, 12, 41) }],
     })
   })
 
-  it('reads minutes only when no whole hour fits, or when asked to', () => {
-    expect(planRollups({ fromMinute: at(9, 17), toMinute: at(10, 40) }, 'hour')).toEqual({
-      minutes: [{ from: at(9, 17), to: at(10, 41) }],
+  it('needs nothing finer when the range is whole hours, and nothing coarser when none fits', () => {
+    expect(planRollups({ fromMinute: at(21, 9, 0), toMinute: at(21, 11, 59) }, 'day')).toEqual({
+      days: [],
+      hours: [{ from: at(21, 9, 0), to: at(21, 12, 0) }],
+      minutes: [],
     })
-    expect(planRollups({ fromMinute: at(9, 17), toMinute: at(12, 40) }, 'minute')).toEqual({
-      minutes: [{ from: at(9, 17), to: at(12, 41) }],
+    expect(planRollups({ fromMinute: at(21, 9, 17), toMinute: at(21, 10, 40) }, 'day')).toEqual({
+      days: [],
+      hours: [],
+      minutes: [{ from: at(21, 9, 17), to: at(21, 10, 41) }],
     })
   })
 
   it('covers every minute of the range exactly once', () => {
     for (const [from, to] of [
-      [at(0, 0), at(23, 59)],
-      [at(0, 1), at(0, 59)],
-      [at(3, 59), at(4, 0)],
-      [at(5, 30), at(5, 30)],
+      [at(1, 0, 0), at(30, 23, 59)],
+      [at(14, 9, 17), at(21, 12, 40)],
+      [at(21, 0, 1), at(21, 0, 59)],
+      [at(21, 3, 59), at(21, 4, 0)],
+      [at(20, 23, 59), at(21, 0, 0)],
+      [at(21, 5, 30), at(21, 5, 30)],
     ] as const) {
-      const plan = planRollups({ fromMinute: from, toMinute: to }, 'hour')
-      const covered = [...(plan.hours ? [plan.hours] : []), ...plan.minutes]
-      const minutes = covered.reduce((sum, span) => sum + (span.to - span.from) / 60, 0)
-      expect(minutes).toBe((to - from) / 60 + 1)
-      const sorted = covered.sort((a, b) => a.from - b.from)
-      for (let i = 1; i < sorted.length; i++) expect(sorted[i]?.from).toBe(sorted[i - 1]?.to)
+      const plan = planRollups({ fromMinute: from, toMinute: to }, 'day')
+      const spans = [...plan.days, ...plan.hours, ...plan.minutes].sort((a, b) => a.from - b.from)
+      expect(spans[0]?.from).toBe(from)
+      expect(spans[spans.length - 1]?.to).toBe(to + 60)
+      for (let i = 1; i < spans.length; i++) expect(spans[i]?.from).toBe(spans[i - 1]?.to)
+      for (const span of plan.days) expect(span.from % 86400).toBe(0)
+      for (const span of plan.hours) expect([span.from % 3600, span.to % 3600]).toEqual([0, 0])
     }
   })
 })
@@ -53,28 +73,32 @@ describe('rollupSource', () => {
     const source = rollupSource(
       'twinspan',
       'runs',
-      planRollups({ fromMinute: at(9, 17), toMinute: at(12, 40) }, 'hour'),
+      planRollups({ fromMinute: at(14, 9, 17), toMinute: at(21, 12, 40) }, 'day'),
       { experiment: hostile, operation: hostile, candidate: hostile },
     )
     expect(source.sql).not.toContain(hostile)
     expect(source.sql).toContain('experiment = {experiment:String}')
-    expect(source.sql).toContain('parallel_runs_1h')
-    expect(source.sql).toContain('parallel_runs_1m')
+    for (const table of ['parallel_runs_1d', 'parallel_runs_1h', 'parallel_runs_1m'])
+      expect(source.sql).toContain(table)
     expect(source.params).toMatchObject({
       experiment: hostile,
       operation: hostile,
       candidate: hostile,
-      hours_from: at(10, 0),
-      hours_to: at(12, 0),
-      minutes0_from: at(9, 17),
-      minutes1_to: at(12, 41),
+      days0_from: at(15, 0, 0),
+      hours1_to: at(21, 12, 0),
+      minutes0_from: at(14, 9, 17),
     })
   })
 
-  it('leaves out filters that are not given', () => {
-    const source = rollupSource('twinspan', 'paths', { minutes: [{ from: 0, to: 60 }] }, {})
+  it('leaves out filters that are not given, and has no daily paths rollup', () => {
+    const source = rollupSource(
+      'twinspan',
+      'paths',
+      { days: [], hours: [], minutes: [{ from: 0, to: 60 }] },
+      {},
+    )
     expect(source.sql).not.toContain('experiment =')
     expect(source.sql).toContain('diff_paths_1m')
-    expect(source.sql).not.toContain('diff_paths_1h')
+    expect(() => rollupSource('twinspan', 'paths', allTimePlan(), {})).toThrow('no day rollup for paths')
   })
 })

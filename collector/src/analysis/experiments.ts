@@ -39,7 +39,7 @@ export async function listExperiments(
 ): Promise<ExperimentSummary[]> {
   const db = store.database
   const plan = query.window
-    ? planRollups(minuteRange(query.window, query.now ?? Date.now()), 'hour')
+    ? planRollups(minuteRange(query.window, query.now ?? Date.now()), 'day')
     : allTimePlan()
   const source = rollupSource(db, 'runs', plan, {})
   const [stats, seen] = await Promise.all([
@@ -53,7 +53,7 @@ export async function listExperiments(
       `SELECT experiment,
               formatDateTime(min(first_seen), '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS first_seen_at,
               formatDateTime(max(last_seen), '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS last_seen_at
-       FROM \`${db}\`.parallel_runs_1h
+       FROM \`${db}\`.parallel_runs_1d
        GROUP BY experiment
        ORDER BY last_seen_at DESC, experiment ASC`,
     ),
@@ -76,7 +76,7 @@ export async function listExperiments(
 export async function requireExperiment(store: Store, experiment: string): Promise<void> {
   const rows = await queryRows<{ experiment: string }>(
     store,
-    `SELECT experiment FROM \`${store.database}\`.parallel_runs_1h
+    `SELECT experiment FROM \`${store.database}\`.parallel_runs_1d
      WHERE experiment = {experiment:String} LIMIT 1`,
     { experiment },
   )

@@ -1,5 +1,5 @@
 import { queryRows, type Store } from '../store/client.js'
-import { planRollups, type RollupFilter, rollupSource } from './rollup-source.js'
+import { coarsestGrain, type Grain, planRollups, type RollupFilter, rollupSource } from './rollup-source.js'
 import { type RunStats, STATS_COLUMNS, type StatsRow, toRunStats } from './run-stats.js'
 import {
   type Bucket,
@@ -114,7 +114,7 @@ export async function parityGroups(
   range: MinuteRange,
   filter: RollupFilter,
 ): Promise<ParityGroups> {
-  const source = rollupSource(store.database, 'runs', planRollups(range, 'hour'), filter)
+  const source = rollupSource(store.database, 'runs', planRollups(range, 'day'), filter)
   const rows = await queryRows<GroupRow>(
     store,
     `SELECT grouping(operation) AS all_operations, grouping(candidate) AS all_candidates,
@@ -152,8 +152,8 @@ async function paritySeries(
   filter: RollupFilter,
   bucket: Bucket,
 ): Promise<SeriesPoint[]> {
-  // Hour-or-coarser buckets take whole hours from the hourly rollup; finer ones need minutes.
-  const grain = bucket.seconds >= 3600 ? 'hour' : 'minute'
+  // A bucket may only take rollup rows that fit in it whole: days for 1d, hours for 1h and 6h.
+  const grain: Grain = bucket.seconds % 86400 === 0 ? 'day' : bucket.seconds % 3600 === 0 ? 'hour' : 'minute'
   const source = rollupSource(store.database, 'runs', planRollups(range, grain), filter)
   const rows = await queryRows<SeriesRow>(
     store,
@@ -211,7 +211,7 @@ async function topPaths(
   filter: RollupFilter,
   limit: number,
 ): Promise<DiffPathCount[]> {
-  const source = rollupSource(store.database, 'paths', planRollups(range, 'hour'), filter)
+  const source = rollupSource(store.database, 'paths', planRollups(range, coarsestGrain('paths')), filter)
   const rows = await queryRows<PathRow>(
     store,
     `SELECT path, sum(runs) AS count, max(severity_rank) AS severity_rank

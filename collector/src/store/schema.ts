@@ -43,6 +43,7 @@ export const TTL_TABLES: Record<string, string> = {
   diff_paths_1m: 'minute',
   parallel_runs_1h: 'hour',
   diff_paths_1h: 'hour',
+  parallel_runs_1d: 'day',
 }
 
 const attr = (name: string) => `SpanAttributes['${name}']`
@@ -220,32 +221,16 @@ export const MIGRATIONS: Migration[] = [
     statements: (db, { retentionDays }) => [
       `CREATE TABLE IF NOT EXISTS \`${db}\`.parallel_runs_1h (
         hour DateTime CODEC(Delta, ZSTD(1)),
-        experiment LowCardinality(String),
-        candidate LowCardinality(String),
-        operation LowCardinality(String),
-        runs SimpleAggregateFunction(sum, UInt64),
-        matches SimpleAggregateFunction(sum, UInt64),
-        mismatches SimpleAggregateFunction(sum, UInt64),
-        shadow_errors SimpleAggregateFunction(sum, UInt64),
-        timeouts SimpleAggregateFunction(sum, UInt64),
-        primary_errors SimpleAggregateFunction(sum, UInt64),
-        critical SimpleAggregateFunction(sum, UInt64),
-        major SimpleAggregateFunction(sum, UInt64),
-        minor SimpleAggregateFunction(sum, UInt64),
-        cosmetic SimpleAggregateFunction(sum, UInt64),
-        primary_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
-        shadow_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
-        first_seen SimpleAggregateFunction(min, DateTime64(9)),
-        last_seen SimpleAggregateFunction(max, DateTime64(9))
+        ${RUNS_ROLLUP_COLUMNS}
       ) ENGINE = AggregatingMergeTree
       PARTITION BY toDate(hour)
       ORDER BY (experiment, hour, candidate, operation)
       TTL hour + toIntervalDay(${retentionDays})
       SETTINGS ttl_only_drop_parts = 1, ${DEDUP}`,
-      `INSERT INTO \`${db}\`.parallel_runs_1h ${hourlyRunsSelect(db)}
+      `INSERT INTO \`${db}\`.parallel_runs_1h ${runsRollupSelect(db, 'hour')}
       HAVING (SELECT count() FROM \`${db}\`.parallel_runs_1h) = 0`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.parallel_runs_1h_mv TO \`${db}\`.parallel_runs_1h AS
-      ${hourlyRunsSelect(db)}`,
+      ${runsRollupSelect(db, 'hour')}`,
       `CREATE TABLE IF NOT EXISTS \`${db}\`.diff_paths_1h (
         hour DateTime CODEC(Delta, ZSTD(1)),
         experiment LowCardinality(String),
@@ -266,12 +251,33 @@ export const MIGRATIONS: Migration[] = [
       ${hourlyPathsSelect(db)}`,
     ],
   },
+  {
+    version: 3,
+    name: 'daily rollup parallel_runs_1d for the whole days of long windows',
+    // Reading t-digest states dominates a parity query; a 7-day window reads ~6 daily states per
+    // dimension instead of ~170 hourly ones (docs/decisions/0030-parity-rollups.md).
+    statements: (db, { retentionDays }) => [
+      `CREATE TABLE IF NOT EXISTS \`${db}\`.parallel_runs_1d (
+        day DateTime CODEC(Delta, ZSTD(1)),
+        ${RUNS_ROLLUP_COLUMNS}
+      ) ENGINE = AggregatingMergeTree
+      PARTITION BY toDate(day)
+      ORDER BY (experiment, day, candidate, operation)
+      TTL day + toIntervalDay(${retentionDays})
+      SETTINGS ttl_only_drop_parts = 1, ${DEDUP}`,
+      `INSERT INTO \`${db}\`.parallel_runs_1d ${runsRollupSelect(db, 'day')}
+      HAVING (SELECT count() FROM \`${db}\`.parallel_runs_1d) = 0`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.parallel_runs_1d_mv TO \`${db}\`.parallel_runs_1d AS
+      ${runsRollupSelect(db, 'day')}`,
+    ],
+  },
 ]
 
-/** Runs per UTC hour and dimension, with latency states and first/last run time (migration 2). */
-function hourlyRunsSelect(db: string): string {
+/** Runs per UTC hour or day and dimension, with latency states and first/last run time (migrations 2, 3). */
+function runsRollupSelect(db: string, grain: 'hour' | 'day'): string {
+  const start = grain === 'hour' ? 'toStartOfHour' : 'toStartOfDay'
   return `SELECT
-        toStartOfHour(time, 'UTC') AS hour, experiment, candidate, operation,
+        ${start}(time, 'UTC') AS ${grain}, experiment, candidate, operation,
         count() AS runs,
         countIf(outcome = 'match') AS matches,
         countIf(outcome = 'mismatch') AS mismatches,
@@ -287,8 +293,27 @@ function hourlyRunsSelect(db: string): string {
         min(time) AS first_seen,
         max(time) AS last_seen
       FROM \`${db}\`.parallel_runs
-      GROUP BY hour, experiment, candidate, operation`
+      GROUP BY ${grain}, experiment, candidate, operation`
 }
+
+/** The columns of parallel_runs_1h and parallel_runs_1d after the time column (migrations 2, 3). */
+const RUNS_ROLLUP_COLUMNS = `experiment LowCardinality(String),
+        candidate LowCardinality(String),
+        operation LowCardinality(String),
+        runs SimpleAggregateFunction(sum, UInt64),
+        matches SimpleAggregateFunction(sum, UInt64),
+        mismatches SimpleAggregateFunction(sum, UInt64),
+        shadow_errors SimpleAggregateFunction(sum, UInt64),
+        timeouts SimpleAggregateFunction(sum, UInt64),
+        primary_errors SimpleAggregateFunction(sum, UInt64),
+        critical SimpleAggregateFunction(sum, UInt64),
+        major SimpleAggregateFunction(sum, UInt64),
+        minor SimpleAggregateFunction(sum, UInt64),
+        cosmetic SimpleAggregateFunction(sum, UInt64),
+        primary_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
+        shadow_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
+        first_seen SimpleAggregateFunction(min, DateTime64(9)),
+        last_seen SimpleAggregateFunction(max, DateTime64(9))`
 
 /** Differing paths per UTC hour, rolled up from the per-minute paths table (migration 2). */
 function hourlyPathsSelect(db: string): string {
