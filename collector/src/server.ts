@@ -77,7 +77,11 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
   })
   app.all(
     '/v1/traces',
-    tracesHandler(ingest, { maxBodyBytes: config.server.maxBodyBytes, onResponse: metrics.response }),
+    tracesHandler(ingest, {
+      maxBodyBytes: config.server.maxBodyBytes,
+      maxConcurrentRequests: config.server.maxConcurrentRequests,
+      onResponse: metrics.response,
+    }),
   )
   app.use('/api', apiRouter(store, { experiments: config.experiments }))
   app.use((_req, res) => {

@@ -48,25 +48,49 @@ const until = async (check: () => boolean, timeoutMs = 5000) => {
 }
 
 describe('IngestPipeline', () => {
-  it('seals a batch at maxBatchRows and resolves submissions once inserted', async () => {
+  it('group commit: inserts at once when idle; what arrives during an insert forms the next batch', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const inserted: string[][] = []
+    const slow: BatchSink = {
+      async insert(body) {
+        inserted.push(body.toString().split('\n').filter(Boolean))
+        if (inserted.length === 1) await gate
+      },
+    }
+    const pipeline = new IngestPipeline(
+      slow,
+      tempSpool(),
+      options({ maxConcurrentInserts: 1, minInsertIntervalMs: 0, maxBatchAgeMs: 60_000 }),
+    )
+    const first = pipeline.submit(lines('a'), 1)
+    const second = pipeline.submit(lines('b', 'c'), 2)
+    const third = pipeline.submit(lines('d'), 1)
+    expect(inserted).toEqual([['a']]) // inserted immediately, still running
+    release()
+    await Promise.all([first, second, third])
+    expect(inserted).toEqual([['a'], ['b', 'c', 'd']])
+    expect(pipeline.queuedBytes).toBe(0)
+  })
+
+  it('seals a batch at maxBatchRows even while the insert slot is busy', async () => {
     const sink = new RecordingSink()
     const pipeline = new IngestPipeline(
       sink,
       tempSpool(),
-      options({ maxBatchRows: 4, maxBatchAgeMs: 60_000 }),
+      options({
+        maxBatchRows: 3,
+        maxConcurrentInserts: 1,
+        minInsertIntervalMs: 60_000,
+        maxBatchAgeMs: 60_000,
+      }),
     )
-    const first = pipeline.submit(lines('a', 'b'), 2)
-    expect(sink.inserted).toHaveLength(0)
-    await Promise.all([first, pipeline.submit(lines('c', 'd'), 2)])
-    expect(sink.inserted.map((b) => b.rows)).toEqual([['a', 'b', 'c', 'd']])
-    expect(pipeline.queuedBytes).toBe(0)
-  })
-
-  it('seals a batch by age', async () => {
-    const sink = new RecordingSink()
-    const pipeline = new IngestPipeline(sink, tempSpool(), options({ maxBatchRows: 1000, maxBatchAgeMs: 15 }))
-    await pipeline.submit(lines('only'), 1)
-    expect(sink.rows()).toEqual(['only'])
+    await pipeline.submit(lines('a'), 1) // first insert: nothing ran before it
+    const pending = [pipeline.submit(lines('b', 'c'), 2), pipeline.submit(lines('d'), 1)]
+    await Promise.all(pending)
+    expect(sink.inserted.map((b) => b.rows)).toEqual([['a'], ['b', 'c', 'd']])
   })
 
   it('refuses with BackpressureError beyond maxQueueBytes, and takes more once drained', async () => {

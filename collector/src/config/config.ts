@@ -4,7 +4,15 @@ import { type ExperimentsConfig, parseExperiments } from './experiments.js'
 
 /** The collector's settings, after defaults. The YAML shape is documented in collector/README.md. */
 export interface CollectorConfig {
-  server: { host: string; port: number; authToken?: string; maxBodyBytes: number; maxQueueBytes: number }
+  server: {
+    host: string
+    port: number
+    authToken?: string
+    maxBodyBytes: number
+    maxQueueBytes: number
+    /** OTLP requests in progress at once; more are answered 429 before their body is read. */
+    maxConcurrentRequests: number
+  }
   storage: {
     dataDir: string
     retentionDays: number
@@ -32,12 +40,18 @@ const MiB = 1024 * 1024
 
 export function defaultConfig(): CollectorConfig {
   return {
-    server: { host: '127.0.0.1', port: DEFAULT_PORT, maxBodyBytes: 64 * MiB, maxQueueBytes: 256 * MiB },
+    server: {
+      host: '127.0.0.1',
+      port: DEFAULT_PORT,
+      maxBodyBytes: 64 * MiB,
+      maxQueueBytes: 128 * MiB,
+      maxConcurrentRequests: 64,
+    },
     storage: {
       dataDir: '.twinspan',
       retentionDays: 30,
       keepAllSpans: false,
-      batchRows: 5000,
+      batchRows: 20000,
       batchAgeMs: 1000,
       spoolMaxBytes: 1024 * MiB,
       clickhouse: { username: 'default', password: '', database: 'twinspan' },
@@ -87,7 +101,22 @@ export function parseConfig(raw: unknown): CollectorConfig {
   onlyKeys(root, '', ['server', 'storage', 'experiments', 'alerts'])
 
   const server = section(root.server, 'server')
-  onlyKeys(server, 'server', ['host', 'port', 'authToken', 'maxBodyBytes', 'maxQueueBytes'])
+  onlyKeys(server, 'server', [
+    'host',
+    'port',
+    'authToken',
+    'maxBodyBytes',
+    'maxQueueBytes',
+    'maxConcurrentRequests',
+  ])
+  if (server.maxConcurrentRequests !== undefined) {
+    config.server.maxConcurrentRequests = integer(
+      server.maxConcurrentRequests,
+      'server.maxConcurrentRequests',
+      1,
+      100_000,
+    )
+  }
   if (server.host !== undefined) config.server.host = nonEmptyString(server.host, 'server.host')
   if (server.port !== undefined) config.server.port = integer(server.port, 'server.port', 0, 65535)
   if (server.authToken !== undefined)

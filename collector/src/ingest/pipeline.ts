@@ -9,8 +9,14 @@ export interface BatchSink {
 export interface PipelineOptions {
   /** Seal a batch at this many rows... */
   maxBatchRows: number
-  /** ...or when its first row has waited this long. */
+  /** ...or when its first row has waited this long... */
   maxBatchAgeMs: number
+  /**
+   * ...or as soon as an insert slot is free and this long has passed since the last insert began
+   * (group commit: light load gets low latency, heavy load gets large batches, and ClickHouse sees
+   * at most about 1000 / minInsertIntervalMs inserts a second).
+   */
+  minInsertIntervalMs: number
   /** Bytes held in memory (open, sealed and in-flight batches) before submissions get 429. */
   maxQueueBytes: number
   /** Inserts running at once. */
@@ -23,9 +29,10 @@ export interface PipelineOptions {
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
-  maxBatchRows: 5000,
+  maxBatchRows: 20000,
   maxBatchAgeMs: 1000,
-  maxQueueBytes: 256 * 1024 * 1024,
+  minInsertIntervalMs: 200,
+  maxQueueBytes: 128 * 1024 * 1024,
   maxConcurrentInserts: 2,
   insertTimeoutMs: 30_000,
   retryInitialMs: 250,
@@ -67,9 +74,11 @@ const newBatch = (): Batch => ({ chunks: [], rows: 0, bytes: 0, waiters: [] })
  */
 export class IngestPipeline {
   private open = newBatch()
+  private openedAt = 0
   private timer: NodeJS.Timeout | undefined
   private readonly sealed: Batch[] = []
   private inFlight = 0
+  private lastInsertAt = Number.NEGATIVE_INFINITY
   private heldBytes = 0
   private storeHealthy = true
   private replaying = false
@@ -112,12 +121,12 @@ export class IngestPipeline {
     return new Promise<void>((resolve, reject) => {
       this.heldBytes += body.length
       const batch = this.open
+      if (batch.rows === 0) this.openedAt = performance.now()
       batch.chunks.push(body)
       batch.rows += rows
       batch.bytes += body.length
       batch.waiters.push({ resolve, reject })
-      if (batch.rows >= this.options.maxBatchRows) this.seal()
-      else this.timer ??= setTimeout(() => this.seal(), this.options.maxBatchAgeMs)
+      this.maybeSeal()
     })
   }
 
@@ -140,6 +149,31 @@ export class IngestPipeline {
     clearTimeout(this.replayTimer)
   }
 
+  /** Seal the open batch now if it is full or an insert slot is free; otherwise arm a timer. */
+  private maybeSeal(): void {
+    const open = this.open
+    if (open.rows === 0) return
+    if (open.rows >= this.options.maxBatchRows) return this.seal()
+    if (this.inFlight + this.sealed.length < this.options.maxConcurrentInserts) {
+      const wait = this.lastInsertAt + this.options.minInsertIntervalMs - performance.now()
+      if (wait <= 0) return this.seal()
+      this.arm(wait)
+    } else {
+      this.arm(this.openedAt + this.options.maxBatchAgeMs - performance.now())
+    }
+  }
+
+  private arm(delayMs: number): void {
+    if (this.timer) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      // When the timer fires because a slot was busy, check again rather than queueing blindly,
+      // unless the batch has reached its age bound.
+      if (performance.now() - this.openedAt >= this.options.maxBatchAgeMs) this.seal()
+      else this.maybeSeal()
+    }, delayMs)
+  }
+
   private seal(): void {
     clearTimeout(this.timer)
     this.timer = undefined
@@ -153,9 +187,11 @@ export class IngestPipeline {
     while (this.inFlight < this.options.maxConcurrentInserts && this.sealed.length > 0) {
       const batch = this.sealed.shift() as Batch
       this.inFlight++
+      this.lastInsertAt = performance.now()
       void this.persist(batch).finally(() => {
         this.inFlight--
         this.pump()
+        this.maybeSeal() // rows that gathered during the insert go next
         if (this.inFlight === 0 && this.sealed.length === 0) for (const done of this.idle.splice(0)) done()
       })
     }

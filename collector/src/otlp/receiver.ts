@@ -15,6 +15,8 @@ export interface TraceSink {
 export interface ReceiverOptions {
   /** Cap on the decompressed body, in bytes. */
   maxBodyBytes: number
+  /** Requests read, decoded or waiting for durability at once; more get 429 before their body is read. */
+  maxConcurrentRequests: number
   /** Called with the HTTP status of every response (metrics). */
   onResponse?: (status: number) => void
 }
@@ -39,9 +41,32 @@ const RPC_UNAVAILABLE = 14
 
 /** The OTLP/HTTP traces endpoint (`POST /v1/traces`), per the OTLP specification. */
 export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
+  let active = 0
   return async (req: Request, res: Response): Promise<void> => {
     if (options.onResponse) res.once('finish', () => options.onResponse?.(res.statusCode))
-    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+    if (active >= options.maxConcurrentRequests) {
+      // Refuse before reading the body: memory stays bounded however much is offered.
+      req.resume()
+      res.setHeader('Retry-After', String(RETRY_AFTER_BACKPRESSURE))
+      sendStatus(
+        res,
+        MEDIA_TYPES[mediaTypeOf(req)] ?? 'json',
+        429,
+        RPC_RESOURCE_EXHAUSTED,
+        `too many export requests in progress (${active}); retry shortly`,
+      )
+      return
+    }
+    active++
+    try {
+      await handle(req, res)
+    } finally {
+      active--
+    }
+  }
+
+  async function handle(req: Request, res: Response): Promise<void> {
+    const mediaType = mediaTypeOf(req)
     const encoding = MEDIA_TYPES[mediaType]
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST')
@@ -123,6 +148,10 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
         .end(encodeTraceExportResponseJson(result.rejected, result.errorMessage))
     }
   }
+}
+
+function mediaTypeOf(req: Request): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
 }
 
 function sendStatus(res: Response, encoding: Encoding, http: number, code: number, message: string): void {

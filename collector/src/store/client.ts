@@ -31,9 +31,14 @@ export const MIN_SERVER_VERSION: [number, number] = [24, 8]
 
 /** Settings that make `insert_deduplication_token` hold through the materialized views. */
 function insertSettings(token: string | undefined): Record<string, string | number> {
-  return token
-    ? { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 }
-    : {}
+  // The collector batches itself; the server's async-insert buffering (on by default in chDB) would
+  // only add a flush delay to every insert.
+  const settings: Record<string, string | number> = { async_insert: 0 }
+  if (token) {
+    settings.insert_deduplication_token = token
+    settings.deduplicate_blocks_in_dependent_materialized_views = 1
+  }
+  return settings
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>

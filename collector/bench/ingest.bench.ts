@@ -1,0 +1,256 @@
+/**
+ * pnpm bench:ingest — OTLP/protobuf ingest into the collector on embedded ClickHouse.
+ *
+ * 1. End to end: pre-encoded requests of 512 spans (256 runs: primary + shadow) from concurrent
+ *    clients over loopback into a `twinspan serve` child process. A 200 means durable, so
+ *    acknowledged spans/s is stored spans/s. Also p50/p99 response latency.
+ * 2. Raw ceiling, same run: the same rows inserted straight into the same engine through
+ *    @clickhouse/client (chDB connection), in batches of the collector's size.
+ * 3. Overload: offered about twice the measured capacity (open loop); the collector must answer
+ *    429/503 rather than grow, RSS sampled throughout.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SpanKind } from '@opentelemetry/api'
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import {
+  ATTR_CANDIDATE,
+  ATTR_DIFF,
+  ATTR_DIFF_COUNT,
+  ATTR_DIFF_PATHS,
+  ATTR_EXPERIMENT,
+  ATTR_OUTCOME,
+  ATTR_PRIMARY_DURATION_MS,
+  ATTR_ROLE,
+  ATTR_RUN_ID,
+  ATTR_SERVED,
+  ATTR_SEVERITY,
+  ATTR_SHADOW_DURATION_MS,
+} from '@twinspan/conventions'
+import { toOtelTraceRow } from '../src/ingest/rows.js'
+import { decodeTraceExportProto } from '../src/otlp/protobuf.js'
+import { openStore } from '../src/store/client.js'
+import { migrate } from '../src/store/migrate.js'
+
+const SPANS_PER_REQUEST = 512
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 2)
+/** Requests each client keeps in flight, as an OTLP exporter does (the JS exporter's concurrencyLimit is 30). */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1200) // 614k spans
+const TARGET_SPANS_PER_S = 80_000
+const TARGET_RATIO = 0.5
+const RSS_LIMIT_BYTES = 1024 ** 3
+const here = dirname(fileURLToPath(import.meta.url))
+
+/** Encode `count` requests with the official OTLP protobuf serializer (what the proto exporter sends). */
+function encodeRequests(count: number): Uint8Array[] {
+  const exporter = new InMemorySpanExporter()
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'checkout', 'service.version': '1.4.2' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  })
+  const tracer = provider.getTracer('@twinspan/sdk', '0.1.0')
+  const requests: Uint8Array[] = []
+  let run = 0
+  for (let r = 0; r < count; r++) {
+    exporter.reset()
+    for (let i = 0; i < SPANS_PER_REQUEST / 2; i++, run++) {
+      const runId = `run-${run}`
+      const mismatch = run % 20 === 0
+      const common = { [ATTR_EXPERIMENT]: 'shipping-cost', [ATTR_RUN_ID]: runId }
+      const primary = tracer.startSpan('shipping-cost', {
+        kind: SpanKind.INTERNAL,
+        attributes: { ...common, [ATTR_ROLE]: 'primary' },
+      })
+      primary.end()
+      const shadow = tracer.startSpan('shipping-cost (shadow)', {
+        links: [{ context: primary.spanContext() }],
+        attributes: {
+          ...common,
+          [ATTR_ROLE]: 'shadow',
+          [ATTR_CANDIDATE]: 'shadow',
+          [ATTR_OUTCOME]: mismatch ? 'mismatch' : 'match',
+          [ATTR_SEVERITY]: mismatch ? 'critical' : 'none',
+          [ATTR_DIFF_COUNT]: mismatch ? 1 : 0,
+          [ATTR_DIFF_PATHS]: mismatch ? ['cost'] : [],
+          [ATTR_DIFF]: mismatch ? '[{"path":"cost","kind":"changed","primary":14,"shadow":29,"severity":"critical"}]' : '[]',
+          [ATTR_PRIMARY_DURATION_MS]: 40 + (run % 20),
+          [ATTR_SHADOW_DURATION_MS]: 50 + (run % 20),
+          [ATTR_SERVED]: 'primary',
+        },
+      })
+      shadow.end()
+    }
+    requests.push(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans()) as Uint8Array)
+  }
+  return requests
+}
+
+function startCollector(dataDir: string, extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [resolve(here, '../bin/twinspan.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  return new Promise((resolveStart, reject) => {
+    let output = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (match?.[1]) resolveStart({ url: match[1], child })
+    })
+    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${output}`)))
+  })
+}
+
+const rssOf = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) * 1024
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
+
+async function post(url: string, body: Uint8Array): Promise<number> {
+  const response = await fetch(`${url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body,
+  })
+  await response.arrayBuffer()
+  return response.status
+}
+
+async function endToEnd(requests: Uint8Array[]) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'twinspan-bench-'))
+  const { url, child } = await startCollector(dataDir)
+  try {
+    for (const body of requests.slice(0, 4)) await post(url, body) // warm up: schema, JIT
+    const latencies: number[] = []
+    const statuses = new Map<number, number>()
+    let next = 4
+    let peakRss = 0
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssOf(child.pid as number))
+    }, 250)
+    const started = performance.now()
+    await Promise.all(
+      Array.from({ length: CLIENTS * CONCURRENCY }, async () => {
+        for (let i = next++; i < requests.length; i = next++) {
+          const t0 = performance.now()
+          const status = await post(url, requests[i] as Uint8Array)
+          latencies.push(performance.now() - t0)
+          statuses.set(status, (statuses.get(status) ?? 0) + 1)
+        }
+      }),
+    )
+    const seconds = (performance.now() - started) / 1000
+    clearInterval(sampler)
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    const batches = Number(/^twinspan_batches_total\{outcome="inserted"\} (\S+)$/m.exec(metrics)?.[1] ?? 0)
+    latencies.sort((a, b) => a - b)
+    const acknowledged = (statuses.get(200) ?? 0) * SPANS_PER_REQUEST
+    return {
+      spansPerSecond: acknowledged / seconds,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      statuses,
+      peakRss,
+      seconds,
+      rowsPerBatch: batches > 0 ? (requests.length * SPANS_PER_REQUEST) / batches : 0,
+    }
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** The same rows, built once, inserted directly in 5,000-row batches through @clickhouse/client. */
+async function rawCeiling(requests: Uint8Array[]) {
+  const rows: object[] = []
+  for (const body of requests) {
+    for (const resource of decodeTraceExportProto(body).resourceSpans) {
+      for (const scope of resource.scopeSpans) {
+        const context = { resource: resource.resource, serviceName: 'checkout', scope: scope.scope }
+        for (const span of scope.spans) rows.push(toOtelTraceRow(span, context))
+      }
+    }
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'twinspan-raw-'))
+  const store = openStore({ dataDir, database: 'twinspan' })
+  try {
+    await migrate(store, { retentionDays: 30 })
+    await store.client.insert({ table: 'twinspan.otel_traces', values: rows.slice(0, 2048), format: 'JSONEachRow' })
+    const started = performance.now()
+    for (let i = 2048; i < rows.length; i += 5000) {
+      await store.client.insert({ table: 'twinspan.otel_traces', values: rows.slice(i, i + 5000), format: 'JSONEachRow' })
+    }
+    return (rows.length - 2048) / ((performance.now() - started) / 1000)
+  } finally {
+    await store.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** Offer about twice `capacity` spans/s for `seconds`, open loop; count answers and sample RSS. */
+async function overload(requests: Uint8Array[], capacity: number, seconds: number) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'twinspan-overload-'))
+  const { url, child } = await startCollector(dataDir)
+  const statuses = new Map<string, number>()
+  let peakRss = 0
+  try {
+    const perSecond = (2 * capacity) / SPANS_PER_REQUEST
+    const inFlight = new Set<Promise<void>>()
+    const started = performance.now()
+    let sent = 0
+    while (performance.now() - started < seconds * 1000) {
+      const due = Math.floor(((performance.now() - started) / 1000) * perSecond)
+      while (sent < due && inFlight.size < 512) {
+        const body = requests[sent++ % requests.length] as Uint8Array
+        const p: Promise<void> = post(url, body).then(
+          (status) => void statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1),
+          () => void statuses.set('error', (statuses.get('error') ?? 0) + 1),
+        )
+        inFlight.add(p)
+        void p.finally(() => inFlight.delete(p))
+      }
+      peakRss = Math.max(peakRss, rssOf(child.pid as number))
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await Promise.all(inFlight)
+    peakRss = Math.max(peakRss, rssOf(child.pid as number))
+    return { statuses, peakRss, offered: sent * SPANS_PER_REQUEST / seconds }
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+
+const encodeStarted = performance.now()
+const requests = encodeRequests(REQUESTS)
+console.log(
+  `encoded ${REQUESTS} requests × ${SPANS_PER_REQUEST} spans (${mib(requests.reduce((n, r) => n + r.length, 0))}) in ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s; ${CLIENTS} clients × ${CONCURRENCY} requests in flight`,
+)
+const e2e = await endToEnd(requests)
+const ceiling = await rawCeiling(requests)
+const pressure = await overload(requests, e2e.spansPerSecond, 10)
+
+const ratio = e2e.spansPerSecond / ceiling
+const refused = (pressure.statuses.get('429') ?? 0) + (pressure.statuses.get('503') ?? 0)
+console.table([
+  { figure: 'end-to-end stored spans/s', value: fmt(e2e.spansPerSecond), baseline: `target ${fmt(TARGET_SPANS_PER_S)}`, ratio: (e2e.spansPerSecond / TARGET_SPANS_PER_S).toFixed(2), ok: e2e.spansPerSecond >= TARGET_SPANS_PER_S },
+  { figure: 'vs raw ceiling (client.insert, same rows)', value: fmt(e2e.spansPerSecond), baseline: fmt(ceiling), ratio: ratio.toFixed(2), ok: ratio >= TARGET_RATIO },
+  { figure: 'response latency p50 / p99 (ms)', value: `${e2e.p50.toFixed(0)} / ${e2e.p99.toFixed(0)}`, baseline: '-', ratio: '-', ok: true },
+  { figure: 'peak RSS, end to end', value: mib(e2e.peakRss), baseline: mib(RSS_LIMIT_BYTES), ratio: (e2e.peakRss / RSS_LIMIT_BYTES).toFixed(2), ok: e2e.peakRss < RSS_LIMIT_BYTES },
+  { figure: 'overload: offered spans/s', value: fmt(pressure.offered), baseline: fmt(e2e.spansPerSecond), ratio: (pressure.offered / e2e.spansPerSecond).toFixed(2), ok: true },
+  { figure: 'overload: peak RSS', value: mib(pressure.peakRss), baseline: mib(RSS_LIMIT_BYTES), ratio: (pressure.peakRss / RSS_LIMIT_BYTES).toFixed(2), ok: pressure.peakRss < RSS_LIMIT_BYTES },
+  { figure: 'overload: answers', value: JSON.stringify(Object.fromEntries(pressure.statuses)), baseline: '429/503 expected', ratio: '-', ok: refused > 0 },
+])
+console.log(
+  `end-to-end statuses: ${JSON.stringify(Object.fromEntries(e2e.statuses))}; ${e2e.seconds.toFixed(1)} s; ${fmt(e2e.rowsPerBatch)} rows per insert`,
+)
