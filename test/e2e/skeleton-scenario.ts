@@ -37,6 +37,9 @@ export async function runSkeletonScenario(makeExporter: (tracesUrl: string) => S
       if (isBoundaryWeight(shipment.weightKg)) expectedMismatches++
       const served = await shipping.run(shipment)
       expect(served).toEqual(legacyShippingCost(shipment))
+      // Requests arrive on I/O turns; background shadows start on the next turn (packages/sdk/README.md,
+      // maxInFlight). A loop that never yields would be capped at maxInFlight runs.
+      await new Promise((resolve) => setImmediate(resolve))
     }
     expect(expectedMismatches).toBeGreaterThan(10) // the fixture really exercises the bug
     await shipping.flush()
