@@ -16,13 +16,16 @@ const utf8 = new TextDecoder('utf-8')
 export class ProtoReader {
   pos: number
   readonly end: number
+  private readonly view: DataView
   constructor(
     readonly buf: Uint8Array,
     start = 0,
     end = buf.length,
+    view?: DataView,
   ) {
     this.pos = start
     this.end = end
+    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
   }
 
   done(): boolean {
@@ -71,23 +74,23 @@ export class ProtoReader {
 
   fixed64(): bigint {
     this.need(8)
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8)
+    const value = this.view.getBigUint64(this.pos, true)
     this.pos += 8
-    return view.getBigUint64(0, true)
+    return value
   }
 
   double(): number {
     this.need(8)
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8)
+    const value = this.view.getFloat64(this.pos, true)
     this.pos += 8
-    return view.getFloat64(0, true)
+    return value
   }
 
   fixed32(): number {
     this.need(4)
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4)
+    const value = this.view.getUint32(this.pos, true)
     this.pos += 4
-    return view.getUint32(0, true)
+    return value
   }
 
   /** Read a length prefix and return [start, end) of the payload, advancing past it. */
@@ -102,7 +105,7 @@ export class ProtoReader {
   /** A sub-reader over the next length-delimited field. */
   message(): ProtoReader {
     const [start, end] = this.span()
-    return new ProtoReader(this.buf, start, end)
+    return new ProtoReader(this.buf, start, end, this.view)
   }
 
   string(): string {
