@@ -167,7 +167,7 @@ function protobufjsToModel(body: Uint8Array): number {
   return count
 }
 
-function measure(label: string, fn: () => unknown, seconds = 2): number {
+function measure(fn: () => unknown, seconds = 2): number {
   for (let i = 0; i < 50; i++) fn()
   let ops = 0
   const started = performance.now()
@@ -175,8 +175,7 @@ function measure(label: string, fn: () => unknown, seconds = 2): number {
     fn()
     ops++
   }
-  const perSecond = ops / ((performance.now() - started) / 1000)
-  return perSecond
+  return ops / ((performance.now() - started) / 1000)
 }
 
 const body = request(512)
@@ -185,9 +184,9 @@ if (ours.resourceSpans[0]?.scopeSpans[0]?.spans.length !== 512 || protobufjsToMo
   throw new Error('decoders disagree')
 const rows = []
 for (let round = 0; round < 3; round++) {
-  const hand = measure('hand-written', () => decodeTraceExportProto(body))
-  const pbjsDecode = measure('protobufjs decode', () => Request.decode(body))
-  const pbjsModel = measure('protobufjs + model', () => protobufjsToModel(body))
+  const hand = measure(() => decodeTraceExportProto(body))
+  const pbjsDecode = measure(() => Request.decode(body))
+  const pbjsModel = measure(() => protobufjsToModel(body))
   rows.push({
     round,
     'hand-written (req/s)': Math.round(hand),
