@@ -78,7 +78,9 @@ function encodeRequests(count: number): Uint8Array[] {
           [ATTR_SEVERITY]: mismatch ? 'critical' : 'none',
           [ATTR_DIFF_COUNT]: mismatch ? 1 : 0,
           [ATTR_DIFF_PATHS]: mismatch ? ['cost'] : [],
-          [ATTR_DIFF]: mismatch ? '[{"path":"cost","kind":"changed","primary":14,"shadow":29,"severity":"critical"}]' : '[]',
+          [ATTR_DIFF]: mismatch
+            ? '[{"path":"cost","kind":"changed","primary":14,"shadow":29,"severity":"critical"}]'
+            : '[]',
           [ATTR_PRIMARY_DURATION_MS]: 40 + (run % 20),
           [ATTR_SHADOW_DURATION_MS]: 50 + (run % 20),
           [ATTR_SERVED]: 'primary',
@@ -91,7 +93,10 @@ function encodeRequests(count: number): Uint8Array[] {
   return requests
 }
 
-function startCollector(dataDir: string, extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+function startCollector(
+  dataDir: string,
+  extraArgs: string[] = [],
+): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
     [resolve(here, '../bin/twinspan.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs],
@@ -108,8 +113,14 @@ function startCollector(dataDir: string, extraArgs: string[] = []): Promise<{ ur
   })
 }
 
-const rssOf = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) * 1024
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
+const rssOf = (pid: number) =>
+  Number(
+    execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+      .toString()
+      .trim(),
+  ) * 1024
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
 
 async function post(url: string, body: Uint8Array): Promise<number> {
   const response = await fetch(`${url}/v1/traces`, {
@@ -181,10 +192,18 @@ async function rawCeiling(requests: Uint8Array[]) {
   const store = openStore({ dataDir, database: 'twinspan' })
   try {
     await migrate(store, { retentionDays: 30 })
-    await store.client.insert({ table: 'twinspan.otel_traces', values: rows.slice(0, 2048), format: 'JSONEachRow' })
+    await store.client.insert({
+      table: 'twinspan.otel_traces',
+      values: rows.slice(0, 2048),
+      format: 'JSONEachRow',
+    })
     const started = performance.now()
     for (let i = 2048; i < rows.length; i += 5000) {
-      await store.client.insert({ table: 'twinspan.otel_traces', values: rows.slice(i, i + 5000), format: 'JSONEachRow' })
+      await store.client.insert({
+        table: 'twinspan.otel_traces',
+        values: rows.slice(i, i + 5000),
+        format: 'JSONEachRow',
+      })
     }
     return (rows.length - 2048) / ((performance.now() - started) / 1000)
   } finally {
@@ -220,7 +239,7 @@ async function overload(requests: Uint8Array[], capacity: number, seconds: numbe
     }
     await Promise.all(inFlight)
     peakRss = Math.max(peakRss, rssOf(child.pid as number))
-    return { statuses, peakRss, offered: sent * SPANS_PER_REQUEST / seconds }
+    return { statuses, peakRss, offered: (sent * SPANS_PER_REQUEST) / seconds }
   } finally {
     child.kill('SIGTERM')
     await new Promise((r) => child.once('exit', r))
@@ -243,13 +262,55 @@ const pressure = await overload(requests, e2e.spansPerSecond, 10)
 const ratio = e2e.spansPerSecond / ceiling
 const refused = (pressure.statuses.get('429') ?? 0) + (pressure.statuses.get('503') ?? 0)
 console.table([
-  { figure: 'end-to-end stored spans/s', value: fmt(e2e.spansPerSecond), baseline: `target ${fmt(TARGET_SPANS_PER_S)}`, ratio: (e2e.spansPerSecond / TARGET_SPANS_PER_S).toFixed(2), ok: e2e.spansPerSecond >= TARGET_SPANS_PER_S },
-  { figure: 'vs raw ceiling (client.insert, same rows)', value: fmt(e2e.spansPerSecond), baseline: fmt(ceiling), ratio: ratio.toFixed(2), ok: ratio >= TARGET_RATIO },
-  { figure: 'response latency p50 / p99 (ms)', value: `${e2e.p50.toFixed(0)} / ${e2e.p99.toFixed(0)}`, baseline: '-', ratio: '-', ok: true },
-  { figure: 'peak RSS, end to end', value: mib(e2e.peakRss), baseline: mib(RSS_LIMIT_BYTES), ratio: (e2e.peakRss / RSS_LIMIT_BYTES).toFixed(2), ok: e2e.peakRss < RSS_LIMIT_BYTES },
-  { figure: 'overload: offered spans/s', value: fmt(pressure.offered), baseline: fmt(e2e.spansPerSecond), ratio: (pressure.offered / e2e.spansPerSecond).toFixed(2), ok: true },
-  { figure: 'overload: peak RSS', value: mib(pressure.peakRss), baseline: mib(RSS_LIMIT_BYTES), ratio: (pressure.peakRss / RSS_LIMIT_BYTES).toFixed(2), ok: pressure.peakRss < RSS_LIMIT_BYTES },
-  { figure: 'overload: answers', value: JSON.stringify(Object.fromEntries(pressure.statuses)), baseline: '429/503 expected', ratio: '-', ok: refused > 0 },
+  {
+    figure: 'end-to-end stored spans/s',
+    value: fmt(e2e.spansPerSecond),
+    baseline: `target ${fmt(TARGET_SPANS_PER_S)}`,
+    ratio: (e2e.spansPerSecond / TARGET_SPANS_PER_S).toFixed(2),
+    ok: e2e.spansPerSecond >= TARGET_SPANS_PER_S,
+  },
+  {
+    figure: 'vs raw ceiling (client.insert, same rows)',
+    value: fmt(e2e.spansPerSecond),
+    baseline: fmt(ceiling),
+    ratio: ratio.toFixed(2),
+    ok: ratio >= TARGET_RATIO,
+  },
+  {
+    figure: 'response latency p50 / p99 (ms)',
+    value: `${e2e.p50.toFixed(0)} / ${e2e.p99.toFixed(0)}`,
+    baseline: '-',
+    ratio: '-',
+    ok: true,
+  },
+  {
+    figure: 'peak RSS, end to end',
+    value: mib(e2e.peakRss),
+    baseline: mib(RSS_LIMIT_BYTES),
+    ratio: (e2e.peakRss / RSS_LIMIT_BYTES).toFixed(2),
+    ok: e2e.peakRss < RSS_LIMIT_BYTES,
+  },
+  {
+    figure: 'overload: offered spans/s',
+    value: fmt(pressure.offered),
+    baseline: fmt(e2e.spansPerSecond),
+    ratio: (pressure.offered / e2e.spansPerSecond).toFixed(2),
+    ok: true,
+  },
+  {
+    figure: 'overload: peak RSS',
+    value: mib(pressure.peakRss),
+    baseline: mib(RSS_LIMIT_BYTES),
+    ratio: (pressure.peakRss / RSS_LIMIT_BYTES).toFixed(2),
+    ok: pressure.peakRss < RSS_LIMIT_BYTES,
+  },
+  {
+    figure: 'overload: answers',
+    value: JSON.stringify(Object.fromEntries(pressure.statuses)),
+    baseline: '429/503 expected',
+    ratio: '-',
+    ok: refused > 0,
+  },
 ])
 console.log(
   `end-to-end statuses: ${JSON.stringify(Object.fromEntries(e2e.statuses))}; ${e2e.seconds.toFixed(1)} s; ${fmt(e2e.rowsPerBatch)} rows per insert`,
