@@ -4,7 +4,7 @@
  * 1. Generates BENCH_RUNS (default 10,000,000) runs spread evenly over the 7 days before a fixed
  *    instant, inside ClickHouse (`INSERT INTO parallel_runs SELECT … FROM numbers(…)`), so the
  *    materialized views fill parallel_runs_1m/_1h and diff_paths_1m/_1h as ingest would.
- * 2. Times `parity()` for a 7-day window (what GET /api/experiments/:name/parity?window=7d runs:
+ * 2. Once background merges have settled, times `parity()` for a 7-day window (what GET /api/experiments/:name/parity?window=7d runs:
  *    totals, per operation and candidate, top paths, hourly series) and the same three queries
  *    over the raw `parallel_runs` table; prints the p50 of each and the ratio.
  * 3. Checks the two answers agree: every count exactly, percentiles within a tolerance.
@@ -71,6 +71,10 @@ async function main(): Promise<void> {
     console.log(
       `generated in ${seconds.toFixed(1)} s (${Math.round(RUNS / seconds / 1000)}k runs/s, rollups filled by the views); ` +
         `rows: ${await rowCounts(store)}`,
+    )
+
+    console.log(
+      `background merges settled after ${(await settle(store)).toFixed(1)} s more; timing steady state`,
     )
 
     const query = { experiment: EXPERIMENT, window: WINDOW, now }
@@ -161,8 +165,30 @@ async function generate(store: Store, nowMs: number, offset: number, count: numb
   })
 }
 
+/** Wait (at most 3 minutes) until ClickHouse has no merge running, so timings are of a steady state. */
+async function settle(store: Store): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < 180_000) {
+    const [row] = await queryRows<{ n: number | string }>(
+      store,
+      'SELECT count() AS n FROM system.merges WHERE database = {db:String}',
+      { db: store.database },
+    )
+    if (Number(row?.n) === 0) break
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  return (performance.now() - started) / 1000
+}
+
 async function rowCounts(store: Store): Promise<string> {
-  const tables = ['parallel_runs', 'parallel_runs_1m', 'parallel_runs_1h', 'diff_paths_1m', 'diff_paths_1h']
+  const tables = [
+    'parallel_runs',
+    'parallel_runs_1m',
+    'parallel_runs_1h',
+    'parallel_runs_1d',
+    'diff_paths_1m',
+    'diff_paths_1h',
+  ]
   const counts = await Promise.all(
     tables.map(async (table) => {
       const [row] = await queryRows<{ n: number | string }>(

@@ -25,30 +25,34 @@ const FINER: Record<Grain, Grain | undefined> = { minute: undefined, hour: 'minu
 const PLAN_KEY: Record<Grain, keyof RollupPlan> = { minute: 'minutes', hour: 'hours', day: 'days' }
 
 /**
- * Plan the reads for a minute range using grains up to `coarsest`. A 7-day window reads ~6 days of
- * daily latency states plus up to 47 hours and 118 minutes of finer ones, instead of ~10,000
- * minutes' worth: merging t-digest states is what a parity query spends its time on.
+ * Plan the reads for a minute range using grains up to `coarsest`. A 7-day window reads 7 daily
+ * latency states per dimension plus at most 23 hours and 59 minutes of finer ones at its start,
+ * instead of ~10,000 minutes' worth: reading t-digest states is what a parity query spends its time on.
+ *
+ * `untilNow`: the range ends at the present, so the current day's (or hour's) row holds nothing past
+ * the range's end and is read whole instead of hour by hour and minute by minute. (A run stamped in
+ * the future by a skewed clock then counts as now.)
  */
-export function planRollups(range: MinuteRange, coarsest: Grain): RollupPlan {
+export function planRollups(range: MinuteRange, coarsest: Grain, untilNow = true): RollupPlan {
   const plan: RollupPlan = { days: [], hours: [], minutes: [] }
-  cover({ from: range.fromMinute, to: range.toMinute + 60 }, coarsest, plan)
+  cover({ from: range.fromMinute, to: range.toMinute + 60 }, coarsest, untilNow, plan)
   return plan
 }
 
-function cover(span: TimeSpan, grain: Grain, plan: RollupPlan): void {
+function cover(span: TimeSpan, grain: Grain, untilNow: boolean, plan: RollupPlan): void {
   if (span.from >= span.to) return
   const finer = FINER[grain]
   const step = SECONDS[grain]
   const first = Math.ceil(span.from / step) * step
-  const end = Math.floor(span.to / step) * step
+  const end = (untilNow ? Math.ceil(span.to / step) : Math.floor(span.to / step)) * step
   if (finer === undefined || first >= end) {
     if (finer === undefined) plan[PLAN_KEY[grain]].push(span)
-    else cover(span, finer, plan)
+    else cover(span, finer, untilNow, plan)
     return
   }
   plan[PLAN_KEY[grain]].push({ from: first, to: end })
-  cover({ from: span.from, to: first }, finer, plan)
-  cover({ from: end, to: span.to }, finer, plan)
+  cover({ from: span.from, to: first }, finer, false, plan)
+  cover({ from: end, to: span.to }, finer, untilNow, plan)
 }
 
 /** Every stored day: the daily rollup alone holds all runs (its current day fills as runs arrive). */
