@@ -123,3 +123,39 @@ it('answers a 9-day parity query with a daily series that adds up', async () => 
   expect(month.series.reduce((sum, point) => sum + point.runs, 0)).toBe(RUNS)
   expect(month.topDiffPaths).toEqual([{ path: 'total', count: RUNS / 5, severity: 'major' }])
 })
+
+it('counts a batch retried with its deduplication token once in every rollup', async () => {
+  const tables = [
+    'parallel_runs_1m',
+    'parallel_runs_1h',
+    'parallel_runs_1d',
+    'diff_paths_1m',
+    'diff_paths_1h',
+  ]
+  const before = await Promise.all(tables.map(total))
+  const time = new Date(now - 30_000).toISOString()
+  const body = Buffer.from(
+    [1, 2, 3]
+      .map((i) =>
+        JSON.stringify({
+          time,
+          experiment: 'upgrade',
+          candidate: 'shadow',
+          operation: 'a',
+          run_id: `retried-${i}`,
+          outcome: 'mismatch',
+          severity: 'major',
+          diff_paths: ['total'],
+          diff: '',
+          primary_duration_ms: 50,
+          shadow_duration_ms: 60,
+        }),
+      )
+      .join('\n'),
+  )
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await store.insertJsonLines(`${store.database}.parallel_runs`, body, 'retried-batch-1')
+  }
+  const after = await Promise.all(tables.map(total))
+  expect(after.map((n, i) => n - (before[i] ?? 0))).toEqual([3, 3, 3, 3, 3])
+})
