@@ -1,6 +1,6 @@
 import type { ReadinessConfig, ReadinessThresholds } from '../config/experiments.js'
 import type { Store } from '../store/client.js'
-import { parityGroups } from './parity.js'
+import { type ParityGroups, parityGroups } from './parity.js'
 import { describeFailure, judgeReadiness, type ReadinessCheck, type Verdict } from './readiness-checks.js'
 import { type RunStats, toRunStats } from './run-stats.js'
 import { isoSeconds, minuteRange, parseWindow, type Window } from './window.js'
@@ -69,11 +69,7 @@ export async function readiness(store: Store, query: ReadinessQuery): Promise<Re
 export function judgeExperiment(
   query: Pick<ReadinessQuery, 'experiment' | 'config' | 'candidate'>,
   window: Window,
-  groups: {
-    total: RunStats
-    operations: (RunStats & { operation: string })[]
-    candidates: (RunStats & { candidate: string })[]
-  },
+  groups: ParityGroups,
   from: string,
   to: string,
 ): ReadinessReport {
