@@ -32,8 +32,9 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
   const store = openStore({ dataDir: config.storage.dataDir, ...config.storage.clickhouse })
   try {
     if (!store.embedded) await checkServerVersion(store)
-    await migrate(store, { retentionDays: config.storage.retentionDays })
-    await applyRetention(store, config.storage.retentionDays)
+    const cluster = config.storage.clickhouse.cluster
+    await migrate(store, { retentionDays: config.storage.retentionDays, cluster })
+    await applyRetention(store, config.storage.retentionDays, cluster)
   } catch (error) {
     await store.close().catch(() => {})
     throw new Error(`cannot prepare the ClickHouse schema at ${store.location}: ${(error as Error).message}`)

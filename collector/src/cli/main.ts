@@ -8,12 +8,14 @@ const USAGE = `twinspan — parallel-run evidence collector
 Usage:
   twinspan serve [--config twinspan.yaml] [--port 4318] [--host 127.0.0.1] [--data-dir .twinspan]
                  [--clickhouse-url URL]
+  twinspan migrate [--clickhouse-url URL] [--database twinspan] [--cluster NAME] [--config F] [--print]
+      apply the schema to a ClickHouse server (ON CLUSTER with --cluster); --print shows the DDL
   twinspan experiments [--window 24h]
   twinspan parity <experiment> [--window 1h] [--operation OP] [--candidate NAME]
   twinspan readiness <experiment> [--window 7d] [--candidate NAME]
       exit status: 0 go, 1 no-go, 2 error (a deploy gate)
 
-Every command but serve takes --url http://127.0.0.1:4318, --token T and --json (the raw API body).
+Every command but serve and migrate takes --url http://127.0.0.1:4318, --token T and --json (the raw API body).
 Environment: TWINSPAN_URL and TWINSPAN_TOKEN are the defaults of --url and --token.
 `
 
@@ -24,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve':
       // Loaded on demand: the client commands never load the storage engine.
       return (await import('./serve.js')).serveCommand(rest)
+    case 'migrate':
+      return (await import('./migrate.js')).migrateCommand(rest)
     case 'experiments':
       return experimentsCommand(rest)
     case 'parity':

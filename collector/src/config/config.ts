@@ -22,7 +22,7 @@ export interface CollectorConfig {
     batchAgeMs: number
     /** Bound of the on-disk spool that holds batches while ClickHouse is unavailable. */
     spoolMaxBytes: number
-    clickhouse: { url?: string; username: string; password: string; database: string }
+    clickhouse: { url?: string; username: string; password: string; database: string; cluster?: string }
   }
   /** Per-experiment settings (readiness thresholds), validated in experiments.ts. */
   experiments: ExperimentsConfig
@@ -157,7 +157,7 @@ export function parseConfig(raw: unknown): CollectorConfig {
     config.storage.keepAllSpans = storage.keepAllSpans
   }
   const clickhouse = section(storage.clickhouse, 'storage.clickhouse')
-  onlyKeys(clickhouse, 'storage.clickhouse', ['url', 'username', 'password', 'database'])
+  onlyKeys(clickhouse, 'storage.clickhouse', ['url', 'username', 'password', 'database', 'cluster'])
   if (clickhouse.url !== undefined)
     config.storage.clickhouse.url = url(clickhouse.url, 'storage.clickhouse.url')
   if (clickhouse.username !== undefined) {
@@ -165,6 +165,20 @@ export function parseConfig(raw: unknown): CollectorConfig {
   }
   if (clickhouse.password !== undefined)
     config.storage.clickhouse.password = String(clickhouse.password ?? '')
+  if (clickhouse.cluster !== undefined) {
+    const cluster = nonEmptyString(clickhouse.cluster, 'storage.clickhouse.cluster')
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(cluster)) {
+      throw new ConfigError(
+        'config: storage.clickhouse.cluster must be a cluster name (letters, digits, _ and -)',
+      )
+    }
+    if (clickhouse.url === undefined) {
+      throw new ConfigError(
+        'config: storage.clickhouse.cluster needs storage.clickhouse.url (a cluster is a server setup)',
+      )
+    }
+    config.storage.clickhouse.cluster = cluster
+  }
   if (clickhouse.database !== undefined) {
     const database = nonEmptyString(clickhouse.database, 'storage.clickhouse.database')
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {

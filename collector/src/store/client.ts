@@ -12,6 +12,8 @@ export interface StoreOptions {
   username?: string
   password?: string
   database: string
+  /** A cluster name: writes go through Distributed tables and must be stored before they return. */
+  cluster?: string
 }
 
 /** A connection to ClickHouse, embedded (chDB) or remote, and the database twinspan owns there. */
@@ -30,10 +32,12 @@ export interface Store {
 export const MIN_SERVER_VERSION: [number, number] = [24, 8]
 
 /** Settings that make `insert_deduplication_token` hold through the materialized views. */
-function insertSettings(token: string | undefined): Record<string, string | number> {
+function insertSettings(token: string | undefined, cluster?: string): Record<string, string | number> {
   // The collector batches itself; the server's async-insert buffering (on by default in chDB) would
   // only add a flush delay to every insert.
   const settings: Record<string, string | number> = { async_insert: 0 }
+  // A Distributed table forwards in the background by default: wait until the shard has the rows.
+  if (cluster) settings.insert_distributed_sync = 1
   if (token) {
     settings.insert_deduplication_token = token
     settings.deduplicate_blocks_in_dependent_materialized_views = 1
@@ -69,7 +73,7 @@ export function openStore(options: StoreOptions): Store {
         const result = await client.exec({
           query: `INSERT INTO ${table} FORMAT JSONEachRow`,
           values: Readable.from([body]),
-          clickhouse_settings: insertSettings(token),
+          clickhouse_settings: insertSettings(token, options.cluster),
         })
         result.stream.resume()
       },
@@ -116,12 +120,16 @@ export async function queryRows<T>(
 /** Fail with a clear message when a ClickHouse server is older than {@link MIN_SERVER_VERSION}. */
 export async function checkServerVersion(store: Store): Promise<string> {
   const [row] = await queryRows<{ version: string }>(store, 'SELECT version() AS version')
-  const version = row?.version ?? ''
+  return assertSupportedVersion(row?.version ?? '', store.location)
+}
+
+/** The version, if it is at least {@link MIN_SERVER_VERSION}; otherwise an error naming both. */
+export function assertSupportedVersion(version: string, location: string): string {
   const [major = 0, minor = 0] = version.split('.').map(Number)
   const [minMajor, minMinor] = MIN_SERVER_VERSION
-  if (major < minMajor || (major === minMajor && minor < minMinor)) {
+  if (!(major > minMajor || (major === minMajor && minor >= minMinor))) {
     throw new Error(
-      `ClickHouse ${version || '(unknown version)'} at ${store.location} is too old: twinspan needs ${minMajor}.${minMinor} or newer`,
+      `ClickHouse ${version || '(unknown version)'} at ${location} is too old: twinspan needs ${minMajor}.${minMinor} or newer`,
     )
   }
   return version

@@ -1,19 +1,22 @@
 import { queryRows, type Store } from './client.js'
+import { clusterBootstrap, clusterMigration, migrationsTableDdl } from './cluster.js'
 import { MIGRATIONS, type Migration, type SchemaSettings } from './schema.js'
 
-/** Apply every migration not yet recorded in `twinspan_migrations`; returns the versions applied. */
+/**
+ * Apply every migration not yet recorded in `twinspan_migrations`; returns the versions applied.
+ * With `settings.cluster`, statements run `ON CLUSTER` in their cluster form (see cluster.ts).
+ */
 export async function migrate(
   store: Store,
   settings: SchemaSettings,
   migrations: Migration[] = MIGRATIONS,
 ): Promise<number[]> {
   const db = store.database
-  await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS \`${db}\`` })
-  await store.client.command({
-    query: `CREATE TABLE IF NOT EXISTS \`${db}\`.twinspan_migrations (
-      version UInt32, name String, applied_at DateTime64(3) DEFAULT now64(3)
-    ) ENGINE = ReplacingMergeTree ORDER BY version`,
-  })
+  const cluster = settings.cluster
+  const bootstrap = cluster
+    ? clusterBootstrap(db, cluster)
+    : [`CREATE DATABASE IF NOT EXISTS \`${db}\``, migrationsTableDdl(db)]
+  for (const statement of bootstrap) await store.client.command({ query: statement })
   const applied = new Set(
     (
       await queryRows<{ version: number | string }>(
@@ -25,12 +28,16 @@ export async function migrate(
   const done: number[] = []
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue
-    for (const statement of migration.statements(db, settings))
-      await store.client.command({ query: statement })
+    const statements = cluster
+      ? clusterMigration(migration, db, cluster, settings)
+      : migration.statements(db, settings)
+    for (const statement of statements) await store.client.command({ query: statement })
     await store.client.insert({
       table: `\`${db}\`.twinspan_migrations`,
       values: [{ version: migration.version, name: migration.name }],
       format: 'JSONEachRow',
+      // On a cluster the row goes through the Distributed table; wait until it is stored.
+      clickhouse_settings: cluster ? { insert_distributed_sync: 1 } : {},
     })
     done.push(migration.version)
   }

@@ -25,6 +25,8 @@ export interface Migration {
 
 export interface SchemaSettings {
   retentionDays: number
+  /** A ClickHouse cluster name: tables become Replicated + Distributed, DDL runs ON CLUSTER. */
+  cluster?: string
 }
 
 /**
