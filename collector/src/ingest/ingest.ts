@@ -1,6 +1,6 @@
 import type { TraceExport } from '../otlp/model.js'
-import type { IngestPipeline } from './pipeline.js'
 import { toOtelTraceRow } from './rows.js'
+import { type IngestedRun, runOf } from './runs.js'
 import { isParallelRunSpan, validateParallelRunSpan } from './validate.js'
 
 /** What became of one export request's spans. */
@@ -16,9 +16,19 @@ export interface IngestResult {
 
 export interface IngestOptions {
   keepAllSpans: boolean
+  /**
+   * Called with the compared runs of each request once they are durable (alert routing listens
+   * here). Errors it throws are reported and never affect the request.
+   */
+  onRuns?: (runs: IngestedRun[]) => void
 }
 
 const MAX_REASONS = 5
+
+/** Where accepted rows go: resolves once they are durable (the ingest pipeline in production). */
+export interface RowSink {
+  submit(body: Buffer, rows: number): Promise<void>
+}
 
 /** Running totals of what ingest did with the spans it saw, for /metrics. */
 export interface IngestCounters {
@@ -31,7 +41,7 @@ export interface IngestCounters {
 /** Turns decoded exports into `otel_traces` rows. Resolves once the accepted spans are durable. */
 export class Ingest {
   constructor(
-    private readonly pipeline: IngestPipeline,
+    private readonly pipeline: RowSink,
     private readonly options: IngestOptions,
     readonly counters: IngestCounters = { received: 0, accepted: 0, rejected: 0, dropped: 0 },
   ) {}
@@ -39,6 +49,7 @@ export class Ingest {
   async accept(request: TraceExport): Promise<IngestResult> {
     // Each span is parsed once and serialised once, straight into the JSONEachRow body of its batch.
     const lines: string[] = []
+    const runs: IngestedRun[] = []
     const reasons: string[] = []
     let rejected = 0
     let dropped = 0
@@ -63,6 +74,8 @@ export class Ingest {
             continue
           }
           lines.push(JSON.stringify(toOtelTraceRow(span, context)))
+          const run = this.options.onRuns ? runOf(span) : undefined
+          if (run) runs.push(run)
         }
       }
     }
@@ -74,6 +87,13 @@ export class Ingest {
       lines.push('')
       await this.pipeline.submit(Buffer.from(lines.join('\n')), lines.length - 1)
       this.counters.accepted += lines.length - 1
+    }
+    if (runs.length > 0) {
+      try {
+        this.options.onRuns?.(runs)
+      } catch (error) {
+        process.stderr.write(`twinspan: a run consumer failed: ${(error as Error).message}\n`)
+      }
     }
     const more = rejected > reasons.length ? ` (and ${rejected - reasons.length} more)` : ''
     return {
