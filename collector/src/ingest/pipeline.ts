@@ -153,11 +153,12 @@ export class IngestPipeline {
   private maybeSeal(): void {
     const open = this.open
     if (open.rows === 0) return
-    if (open.rows >= this.options.maxBatchRows) return this.seal()
-    if (this.inFlight + this.sealed.length < this.options.maxConcurrentInserts) {
+    if (open.rows >= this.options.maxBatchRows) {
+      this.seal()
+    } else if (this.inFlight + this.sealed.length < this.options.maxConcurrentInserts) {
       const wait = this.lastInsertAt + this.options.minInsertIntervalMs - performance.now()
-      if (wait <= 0) return this.seal()
-      this.arm(wait)
+      if (wait <= 0) this.seal()
+      else this.arm(wait)
     } else {
       this.arm(this.openedAt + this.options.maxBatchAgeMs - performance.now())
     }
