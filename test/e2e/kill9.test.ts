@@ -112,11 +112,13 @@ it('kill -9 while clients send: every acknowledged run is stored and counted exa
     expect(lost).toEqual([])
     const duplicated = [...copies].filter(([, n]) => n !== 1)
     expect(duplicated).toEqual([])
-    const [rollup] = await queryRows<{ runs: number | string }>(
-      store,
-      "SELECT sum(runs) AS runs FROM twinspan.parallel_runs_1m WHERE experiment = 'kill9'",
-    )
-    expect(Number(rollup?.runs)).toBe(copies.size) // the rollups count each stored run once
+    for (const rollup of ['parallel_runs_1m', 'parallel_runs_1h', 'parallel_runs_1d']) {
+      const [row] = await queryRows<{ runs: number | string }>(
+        store,
+        `SELECT sum(runs) AS runs FROM twinspan.${rollup} WHERE experiment = 'kill9'`,
+      )
+      expect(Number(row?.runs), rollup).toBe(copies.size) // every rollup counts each stored run once
+    }
   } finally {
     await store.close()
   }
