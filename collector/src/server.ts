@@ -6,6 +6,7 @@ import { bearerAuth } from './api/auth.js'
 import { createMetrics } from './api/metrics.js'
 import { apiRouter } from './api/router.js'
 import type { CollectorConfig } from './config/config.js'
+import { dashboardRouter } from './dashboard/static.js'
 import { Ingest } from './ingest/ingest.js'
 import { DEFAULT_PIPELINE_OPTIONS, IngestPipeline } from './ingest/pipeline.js'
 import { Spool } from './ingest/spool.js'
@@ -72,6 +73,8 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
       spooledBatches: spool.size,
     })
   })
+  // The dashboard's page and bundle hold no data; its API calls carry the token.
+  app.use(dashboardRouter())
   if (config.server.authToken) app.use(bearerAuth(config.server.authToken))
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics())
