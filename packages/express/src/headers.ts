@@ -1,0 +1,80 @@
+/**
+ * Headers on both legs: what the candidate is sent (the client's headers minus those that belong to
+ * one connection, plus the mirror marker) and what is compared (each response's headers minus the
+ * same connection-level ones, so both sides are read alike).
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+
+/** Marks every mirrored request, so the candidate can recognise (and, say, not bill) mirrored traffic. */
+export const SHADOW_HEADER = 'x-twinspan-shadow'
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1, and the older ones still seen) describe one connection, not
+ * the message: never forwarded, never compared. `expect` is dropped too: the mirrored body is sent
+ * at once, so there is nothing to wait for.
+ */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
+
+/** Headers a `Connection` header names as hop-by-hop for this message (`Connection: close, x-foo`). */
+function connectionListed(connection: string | string[] | undefined): string[] {
+  if (connection === undefined) return []
+  const text = Array.isArray(connection) ? connection.join(',') : connection
+  return text
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '')
+}
+
+/**
+ * The headers the candidate gets: the client's, minus hop-by-hop ones and those computed for the
+ * new message (`host`, `content-length`, `expect`), plus `x-forwarded-host` (the client's host,
+ * unless already set) and `x-twinspan-shadow: 1`.
+ */
+export function mirroredHeaders(
+  incoming: IncomingHttpHeaders,
+  candidateHost: string,
+  drop: readonly string[] = [],
+): OutgoingHttpHeaders {
+  const skip = new Set([...HOP_BY_HOP, ...connectionListed(incoming.connection), ...drop])
+  skip.add('host')
+  skip.add('content-length')
+  skip.add('expect')
+  const headers: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value !== undefined && !skip.has(name)) headers[name] = value
+  }
+  if (incoming.host !== undefined && headers['x-forwarded-host'] === undefined)
+    headers['x-forwarded-host'] = incoming.host
+  headers.host = candidateHost
+  headers[SHADOW_HEADER] = '1'
+  return headers
+}
+
+/** Response headers as compared: lower-case names, text values, connection-level headers removed. */
+export function comparableHeaders(
+  headers: Readonly<Record<string, string | number | readonly string[] | undefined>>,
+): Record<string, string | string[]> {
+  const listed = connectionListed(textOf(headers.connection))
+  const result: Record<string, string | string[]> = {}
+  for (const [rawName, value] of Object.entries(headers)) {
+    const name = rawName.toLowerCase()
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.includes(name)) continue
+    result[name] = Array.isArray(value) ? value.map(String) : String(value)
+  }
+  return result
+}
+
+function textOf(value: string | number | readonly string[] | undefined): string | undefined {
+  if (value === undefined) return undefined
+  return Array.isArray(value) ? value.join(',') : String(value)
+}
