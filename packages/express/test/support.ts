@@ -174,7 +174,8 @@ export async function rawRequest(
   const lines = [`${method} ${path} HTTP/1.1`, 'Host: legacy.test', 'Connection: close']
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`)
   if (body !== '') lines.push(`Content-Length: ${Buffer.byteLength(body)}`)
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`)
+  // written, not ended: a client that half-closes gets its streamed responses cut off by Node
+  socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`)
   const chunks: Buffer[] = []
   for await (const chunk of socket) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
