@@ -2,6 +2,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import express, { type NextFunction, type Request, type Response } from 'express'
+import { type Alerting, createAlerting } from './alerts/alerting.js'
 import { bearerAuth } from './api/auth.js'
 import { createMetrics } from './api/metrics.js'
 import { apiRouter } from './api/router.js'
@@ -45,7 +46,25 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
   const spool = new Spool(join(config.storage.dataDir, 'spool'), config.storage.spoolMaxBytes)
   const counters = { received: 0, accepted: 0, rejected: 0, dropped: 0 }
   let pipeline: IngestPipeline | undefined
-  const metrics = createMetrics({ counters, pipeline: () => pipeline, spool: () => spool })
+  // Alert state (active alerts, notification log, outbox, silences) lives in <dataDir>/alerts.
+  let alerting: Alerting | undefined
+  if (config.alerts.enabled) {
+    alerting = await createAlerting({
+      config: config.alerts,
+      experiments: config.experiments,
+      store,
+      dataDir: config.storage.dataDir,
+    }).catch(async (error: Error) => {
+      await store.close().catch(() => {})
+      throw new Error(`cannot load the alert state in ${config.storage.dataDir}: ${error.message}`)
+    })
+  }
+  const metrics = createMetrics({
+    counters,
+    pipeline: () => pipeline,
+    spool: () => spool,
+    alerts: () => alerting?.metrics(),
+  })
   pipeline = new IngestPipeline(
     { insert: (body, token) => insertSpanBatch(store, body, token) },
     spool,
@@ -57,7 +76,11 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     },
     metrics.observer,
   )
-  const ingest = new Ingest(pipeline, { keepAllSpans: config.storage.keepAllSpans }, counters)
+  const ingest = new Ingest(
+    pipeline,
+    { keepAllSpans: config.storage.keepAllSpans, onRuns: alerting && ((runs) => alerting.onRuns(runs)) },
+    counters,
+  )
   pipeline.start()
 
   const app = express()
@@ -87,7 +110,7 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
       onResponse: metrics.response,
     }),
   )
-  app.use('/api', apiRouter(store, { experiments: config.experiments }))
+  app.use('/api', apiRouter(store, { experiments: config.experiments, alerts: alerting }))
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' })
   })
@@ -100,11 +123,13 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     listening.once('error', reject)
   }).catch(async (error: Error) => {
     await pipeline.close()
+    await alerting?.close()
     await store.close().catch(() => {})
     throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)
   })
   const { port } = server.address() as AddressInfo
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
+  alerting?.start(`http://${host}:${port}`)
 
   let closing: Promise<void> | undefined
   return {
@@ -119,6 +144,8 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
         server.closeIdleConnections()
         await stopped
         await pipeline.close()
+        // After the pipeline: the last runs are routed; undelivered notifications stay in the outbox.
+        await alerting?.close()
         await store.close()
       })()
       return closing

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { AlertingMetrics } from '../alerts/alerting.js'
 import type { IngestCounters } from '../ingest/ingest.js'
 import type { BatchOutcome, IngestPipeline, PipelineObserver } from '../ingest/pipeline.js'
 import type { Spool } from '../ingest/spool.js'
@@ -16,6 +17,8 @@ export interface MetricsSources {
   counters: IngestCounters
   pipeline: () => IngestPipeline | undefined
   spool: () => Spool | undefined
+  /** The alert engine's counts, when alerting is on. */
+  alerts?: () => AlertingMetrics | undefined
 }
 
 /** Build the registry; gauges and span counters read their sources when scraped. */
@@ -104,6 +107,7 @@ export function createMetrics(sources: MetricsSources): CollectorMetrics {
       this.set(sources.pipeline()?.healthy === false ? 0 : 1)
     },
   })
+  registerAlertMetrics(registry, () => sources.alerts?.())
   return {
     registry,
     observer: {
@@ -120,4 +124,76 @@ export function createMetrics(sources: MetricsSources): CollectorMetrics {
       responses.inc({ code: String(status) })
     },
   }
+}
+
+/** Alert metrics, read from the alert engine when scraped. */
+function registerAlertMetrics(registry: Registry, read: () => AlertingMetrics | undefined): void {
+  const perReceiver = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    fill: (counter: Counter, m: AlertingMetrics) => void,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset()
+        const metrics = read()
+        if (metrics) fill(this, metrics)
+      },
+    })
+  perReceiver(
+    'twinspan_notifications_total',
+    'Alert notifications by receiver and result: sent (delivered), failed (given up after retries or a 4xx).',
+    ['receiver', 'result'],
+    (counter, m) => {
+      for (const r of m.receivers) {
+        counter.inc({ receiver: r.name, result: 'sent' }, r.sent)
+        counter.inc({ receiver: r.name, result: 'failed' }, r.failed)
+      }
+    },
+  )
+  perReceiver(
+    'twinspan_notification_retries_total',
+    'Delivery attempts retried (429, 5xx, network errors), by receiver.',
+    ['receiver'],
+    (counter, m) => {
+      for (const r of m.receivers) counter.inc({ receiver: r.name }, r.retries)
+    },
+  )
+  perReceiver(
+    'twinspan_notifications_dropped_total',
+    "Notifications dropped because the receiver's queue was full (the group retries at its next interval).",
+    ['receiver'],
+    (counter, m) => {
+      for (const r of m.receivers) counter.inc({ receiver: r.name }, r.dropped)
+    },
+  )
+  perReceiver(
+    'twinspan_alerts_dropped_total',
+    'Alerts not taken because alerts.maxActiveAlerts were held.',
+    [],
+    (counter, m) => counter.inc(m.droppedAlerts),
+  )
+  new Gauge({
+    name: 'twinspan_alerts_active',
+    help: 'Firing alerts held by the alert engine (silenced and inhibited ones included).',
+    registers: [registry],
+    collect() {
+      this.set(read()?.active ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'twinspan_notifications_queued',
+    help: 'Notifications waiting for delivery, by receiver.',
+    labelNames: ['receiver'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const r of read()?.receivers ?? []) this.set({ receiver: r.name }, r.queued)
+    },
+  })
 }

@@ -1,7 +1,9 @@
 import { type NextFunction, type Request, type Response, Router } from 'express'
+import type { Alerting } from '../alerts/alerting.js'
 import { BadRequestError, NotFoundError } from '../analysis/errors.js'
 import type { ExperimentsConfig } from '../config/experiments.js'
 import type { Store } from '../store/client.js'
+import { alertsRouter } from './alerts.js'
 import {
   type ExperimentRoutesContext,
   listRoute,
@@ -16,6 +18,8 @@ export interface ApiOptions {
   experiments?: ExperimentsConfig
   /** The clock windows end at (ms since the epoch); tests pin it. */
   now?: () => number
+  /** The alert engine, when alerting is on: `/alerts` and `/silences`. */
+  alerts?: Alerting | undefined
 }
 
 /** The JSON HTTP API (`/api/...`). */
@@ -30,6 +34,7 @@ export function apiRouter(store: Store, options: ApiOptions = {}): Router {
   router.get('/experiments/:name/parity', parityRoute(context))
   router.get('/experiments/:name/mismatches', mismatchesRoute(context))
   router.get('/experiments/:name/readiness', readinessRoute(context))
+  if (options.alerts) router.use(alertsRouter(options.alerts))
   router.use((error: Error, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof BadRequestError || error instanceof NotFoundError) {
       res.status(error.status).json({ error: error.message })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
+import { type AlertsConfig, defaultAlertsConfig, parseAlerts } from './alerts.js'
 import { type ExperimentsConfig, parseExperiments } from './experiments.js'
 
 /** The collector's settings, after defaults. The YAML shape is documented in collector/README.md. */
@@ -26,8 +27,8 @@ export interface CollectorConfig {
   }
   /** Per-experiment settings (readiness thresholds), validated in experiments.ts. */
   experiments: ExperimentsConfig
-  /** Alert receivers and routes; kept as given until alert routing reads them. */
-  alerts: Record<string, unknown>
+  /** Alert receivers, routes, inhibition and rules, validated in alerts.ts. */
+  alerts: AlertsConfig
 }
 
 /** A config problem, naming the bad key and what would fix it. */
@@ -57,7 +58,7 @@ export function defaultConfig(): CollectorConfig {
       clickhouse: { username: 'default', password: '', database: 'twinspan' },
     },
     experiments: {},
-    alerts: {},
+    alerts: defaultAlertsConfig(),
   }
 }
 
@@ -190,7 +191,7 @@ export function parseConfig(raw: unknown): CollectorConfig {
   }
 
   config.experiments = parseExperiments(section(root.experiments, 'experiments'))
-  config.alerts = section(root.alerts, 'alerts')
+  config.alerts = parseAlerts(root.alerts)
   return config
 }
 
