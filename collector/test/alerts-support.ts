@@ -1,0 +1,190 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  ATTR_CANDIDATE,
+  ATTR_DIFF,
+  ATTR_DIFF_COUNT,
+  ATTR_DIFF_PATHS,
+  ATTR_EXPERIMENT,
+  ATTR_OPERATION,
+  ATTR_OUTCOME,
+  ATTR_PRIMARY_DURATION_MS,
+  ATTR_ROLE,
+  ATTR_RUN_ID,
+  ATTR_SEVERITY,
+  ATTR_SHADOW_DURATION_MS,
+} from '@twinspan/conventions'
+import { exportJson, postTraces } from './ingest-support.js'
+
+/** A request a stand-in receiver got. */
+export interface Recorded {
+  at: number
+  method: string
+  path: string
+  headers: IncomingHttpHeaders
+  // biome-ignore lint/suspicious/noExplicitAny: payloads are checked field by field in the tests
+  body: any
+  /** The answer it was given. */
+  status: number
+}
+
+export interface Answer {
+  status: number
+  body?: string
+  headers?: Record<string, string>
+}
+
+/** A local HTTP receiver on 127.0.0.1 that records JSON requests and answers as `respond` says. */
+export async function standIn(respond: (request: Omit<Recorded, 'status'>) => Answer) {
+  const requests: Recorded[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString()
+      let body: unknown = text
+      try {
+        body = JSON.parse(text)
+      } catch {}
+      const request = {
+        at: Date.now(),
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+      }
+      const answer = respond(request)
+      requests.push({ ...request, status: answer.status })
+      res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers })
+      res.end(answer.body ?? '')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+export interface MismatchSpec {
+  experiment: string
+  count: number
+  severity?: 'critical' | 'major' | 'minor' | 'cosmetic' | 'none'
+  outcome?: 'match' | 'mismatch' | 'shadow_error' | 'timeout'
+  /** Differing paths per run: a function of the run's index, default `['total']`. */
+  paths?: (i: number) => string[]
+  operation?: string
+  primaryMs?: number
+  shadowMs?: number
+}
+
+let sequence = 1
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
+
+/** OTLP/JSON spans for runs as the SDK exports them, with diff paths and the redacted diff. */
+export function runSpans(spec: MismatchSpec): object[] {
+  const spans: object[] = []
+  const outcome = spec.outcome ?? 'mismatch'
+  const severity = outcome === 'mismatch' ? (spec.severity ?? 'critical') : 'none'
+  for (let i = 0; i < spec.count; i++) {
+    const n = sequence++
+    const traceId = hex(0xa1e000 + n, 32)
+    const primaryId = hex(2 * n + 1, 16)
+    const shadowId = hex(2 * n + 2, 16)
+    const start = BigInt(Date.now()) * 1_000_000n
+    const paths = outcome === 'mismatch' ? (spec.paths?.(i) ?? ['total']) : []
+    const diff = paths.map((path) => ({
+      path,
+      kind: 'changed',
+      severity,
+      primary: '[redacted]',
+      shadow: '[redacted]',
+    }))
+    const common = [
+      { key: ATTR_EXPERIMENT, value: { stringValue: spec.experiment } },
+      { key: ATTR_RUN_ID, value: { stringValue: `${spec.experiment}-${n}` } },
+      ...(spec.operation ? [{ key: ATTR_OPERATION, value: { stringValue: spec.operation } }] : []),
+    ]
+    spans.push({
+      traceId,
+      spanId: primaryId,
+      name: 'primary',
+      startTimeUnixNano: String(start),
+      endTimeUnixNano: String(start + 5_000_000n),
+      attributes: [...common, { key: ATTR_ROLE, value: { stringValue: 'primary' } }],
+    })
+    spans.push({
+      traceId,
+      spanId: shadowId,
+      name: 'shadow',
+      startTimeUnixNano: String(start),
+      endTimeUnixNano: String(start + 6_000_000n),
+      links: [{ traceId, spanId: primaryId }],
+      attributes: [
+        ...common,
+        { key: ATTR_ROLE, value: { stringValue: 'shadow' } },
+        { key: ATTR_CANDIDATE, value: { stringValue: 'shadow' } },
+        { key: ATTR_OUTCOME, value: { stringValue: outcome } },
+        { key: ATTR_SEVERITY, value: { stringValue: severity } },
+        { key: ATTR_DIFF_COUNT, value: { intValue: String(paths.length) } },
+        { key: ATTR_DIFF_PATHS, value: { arrayValue: { values: paths.map((p) => ({ stringValue: p })) } } },
+        { key: ATTR_DIFF, value: { stringValue: JSON.stringify(diff) } },
+        { key: ATTR_PRIMARY_DURATION_MS, value: { doubleValue: spec.primaryMs ?? 5 } },
+        { key: ATTR_SHADOW_DURATION_MS, value: { doubleValue: spec.shadowMs ?? 6 } },
+      ],
+    })
+  }
+  return spans
+}
+
+/** Send runs through the real OTLP receiver, in requests of at most `perRequest` runs; all must be accepted. */
+export async function sendRuns(url: string, spec: MismatchSpec, perRequest = 100): Promise<void> {
+  const requests: Promise<Response>[] = []
+  for (let done = 0; done < spec.count; done += perRequest) {
+    const count = Math.min(perRequest, spec.count - done)
+    requests.push(postTraces(url, exportJson(runSpans({ ...spec, count }))))
+  }
+  for (const response of await Promise.all(requests)) {
+    if (response.status !== 200)
+      throw new Error(`OTLP export answered ${response.status}: ${await response.text()}`)
+  }
+}
+
+/** Poll until `ok` holds (or fail after `timeoutMs`), returning the last value read. */
+export async function waitFor<T>(
+  read: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (ok(value)) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(25)
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A free TCP port on 127.0.0.1 (for programs we start that need a port up front). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A metric's value from a Prometheus exposition, by its full series text, e.g. `x_total{a="b"}`. */
+export function metricValue(exposition: string, series: string): number {
+  const escaped = series.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return Number(new RegExp(`^${escaped} (\\S+)$`, 'm').exec(exposition)?.[1] ?? Number.NaN)
+}
