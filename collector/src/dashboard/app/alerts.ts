@@ -1,28 +1,23 @@
-/** Alerts: what is firing, who was told and when, and the silences (create and expire). */
+/** Alerts: what is firing, who was told and when, the receivers, and silences (create and expire). */
 import { ApiError, apiPath, optional, request } from './api.js'
-import { h, table } from './dom.js'
+import { h, routeHref, table } from './dom.js'
 import { ago, count, utc } from './format.js'
-import { alertTitle, type PageContext, severityBadge, severityOf } from './page.js'
+import { alertTitle, type PageContext, severityBadge, severityOf, suppression } from './page.js'
 import type {
-  ActiveAlert,
-  AlertList,
-  AlertNotification,
-  Silence,
+  AlertsStatus,
+  AlertView,
+  NotificationView,
+  ReceiverView,
   SilenceList,
-  SilenceMatcher,
+  SilenceView,
 } from './types.js'
 
-const DURATIONS = [
-  ['1h', 3_600_000],
-  ['4h', 4 * 3_600_000],
-  ['24h', 86_400_000],
-  ['7d', 7 * 86_400_000],
-] as const
+const DURATIONS = ['1h', '4h', '24h', '7d'] as const
 
 /** The alerts page; without alerting on the collector (404) it says so instead of failing. */
 export async function alertsPage(ctx: PageContext): Promise<HTMLElement> {
   const [alerts, silences] = await Promise.all([
-    optional<AlertList>(apiPath(['alerts'])),
+    optional<AlertsStatus>(apiPath(['alerts'])),
     optional<SilenceList>(apiPath(['silences'])),
   ])
   const page = h(
@@ -35,8 +30,8 @@ export async function alertsPage(ctx: PageContext): Promise<HTMLElement> {
       h(
         'p',
         { class: 'notice', 'data-alerting': 'absent' },
-        'Alerting is not configured on this collector: it has no alert routes (GET /api/alerts answered 404). ',
-        'Add an alerts section (receivers and a route) to the collector’s config to page on critical differences.',
+        'Alerting is not configured on this collector (GET /api/alerts answered 404: alerts.enabled is false). ',
+        'Enable the alerts section of the collector’s config to route critical differences to PagerDuty, major ones to Slack.',
       ),
     )
     return page
@@ -44,8 +39,15 @@ export async function alertsPage(ctx: PageContext): Promise<HTMLElement> {
   page.append(
     h('h2', null, 'Active alerts'),
     activeAlerts(alerts.alerts, ctx.now),
+    alerts.droppedAlerts > 0
+      ? h(
+          'p',
+          { class: 'notice' },
+          `${count(alerts.droppedAlerts)} alerts were dropped: alerts.maxActiveAlerts were already held.`,
+        )
+      : '',
     h('h2', null, 'Receivers'),
-    receivers(alerts),
+    receiverTable(alerts.receivers),
     h('h2', null, 'Silences'),
     silences === null
       ? h('p', { class: 'notice' }, 'This collector does not offer silences.')
@@ -55,80 +57,72 @@ export async function alertsPage(ctx: PageContext): Promise<HTMLElement> {
   return page
 }
 
-function activeAlerts(alerts: readonly ActiveAlert[], now: number): HTMLElement {
+function activeAlerts(alerts: readonly AlertView[], now: number): HTMLElement {
   if (alerts.length === 0) return h('p', { class: 'empty', 'data-alerts': '0' }, 'Nothing is firing.')
   return table(
-    `${count(alerts.length)} active alerts`,
+    `${count(alerts.length)} firing alerts, newest first`,
     ['Severity', 'Experiment', 'Alert', 'Since', 'Receivers', 'Last notification', 'State'],
     alerts.map((alert) => [
       severityBadge(severityOf(alert)),
-      alert.labels.experiment ?? '—',
+      alert.labels.experiment
+        ? h('a', { href: routeHref('experiments', alert.labels.experiment) }, alert.labels.experiment)
+        : '—',
       h('span', null, alertTitle(alert), h('br'), h('small', { class: 'labels' }, labelText(alert.labels))),
-      alert.startsAt ? `${ago(alert.startsAt, now)} (${utc(alert.startsAt)})` : '—',
-      receiverNames(alert).join(', ') || '—',
-      notificationText(alert, now),
-      stateOf(alert),
+      h('span', { title: utc(alert.startsAt) }, ago(alert.startsAt, now)),
+      alert.receivers.map((r) => `${r.name} (${r.kind})${r.pending ? ', sending' : ''}`).join('; ') || '—',
+      notificationText(alert.lastNotification, now),
+      alert.state === 'active' ? 'active' : `suppressed: ${suppression(alert)}`,
     ]),
   )
 }
 
 function labelText(labels: Record<string, string>): string {
   return Object.entries(labels)
-    .map(([name, value]) => `${name}="${value}"`)
+    .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
     .join(', ')
 }
 
-function receiverNames(alert: ActiveAlert): string[] {
-  const names = (alert.receivers ?? []).map((r) => (typeof r === 'string' ? r : r.name))
-  if (alert.receiver && !names.includes(alert.receiver)) names.push(alert.receiver)
-  return names
+function notificationText(last: NotificationView | null, now: number): string {
+  if (last === null) return 'not notified yet'
+  return `${ago(last.at, now)} to ${last.receiver}: ${last.action} (${last.reason})`
 }
 
-function notificationText(alert: ActiveAlert, now: number): string {
-  const last: AlertNotification | null | undefined = alert.lastNotification
-  const at = last?.at ?? last?.time ?? alert.lastNotifiedAt ?? undefined
-  if (!last && !at) return 'not notified yet'
-  const parts = [
-    at ? ago(at, now) : undefined,
-    last?.receiver ? `to ${last.receiver}` : undefined,
-    last?.action,
-    last?.status,
-  ]
-  if (last?.error) parts.push(`error: ${last.error}`)
-  return parts.filter(Boolean).join(' · ')
-}
-
-function stateOf(alert: ActiveAlert): string {
-  if (alert.silenced) return 'silenced'
-  if (alert.inhibited) return 'inhibited'
-  const status = typeof alert.status === 'string' ? alert.status : alert.status?.state
-  return alert.state ?? status ?? 'firing'
-}
-
-function receivers(alerts: AlertList): HTMLElement {
-  const names = new Set<string>()
-  for (const r of alerts.receivers ?? []) names.add(typeof r === 'string' ? r : r.name)
-  for (const alert of alerts.alerts) for (const name of receiverNames(alert)) names.add(name)
-  if (names.size === 0) return h('p', { class: 'empty' }, 'No receivers reported.')
-  return h(
-    'ul',
-    { class: 'receivers' },
-    [...names].map((name) => h('li', null, name)),
+function receiverTable(receivers: readonly ReceiverView[]): HTMLElement {
+  if (receivers.length === 0) return h('p', { class: 'empty' }, 'No receivers configured.')
+  return table(
+    'Receivers and their delivery queues',
+    ['Receiver', 'Kind', 'Sent', 'Retries', 'Failed', 'Dropped', 'Queued'],
+    receivers.map((r) => [
+      r.name,
+      r.kind,
+      count(r.sent),
+      count(r.retries),
+      count(r.failed),
+      count(r.dropped),
+      count(r.queued),
+    ]),
   )
 }
 
-function silenceTable(silences: readonly Silence[], ctx: PageContext): HTMLElement {
-  const active = silences.filter((silence) => silenceState(silence) !== 'expired')
-  if (active.length === 0) return h('p', { class: 'empty', 'data-silences': '0' }, 'No active silences.')
+function silenceTable(silences: readonly SilenceView[], ctx: PageContext): HTMLElement {
+  const current = silences.filter((silence) => silence.status.state !== 'expired')
+  const expired = silences.length - current.length
+  if (current.length === 0) {
+    return h(
+      'p',
+      { class: 'empty', 'data-silences': '0' },
+      `No active silences${expired ? ` (${count(expired)} expired)` : ''}.`,
+    )
+  }
   return table(
-    `${count(active.length)} silences`,
+    `${count(current.length)} silences${expired ? ` (and ${count(expired)} expired, not shown)` : ''}`,
     ['Matchers', 'Created by', 'Comment', 'Ends', 'State', ''],
-    active.map((silence) => [
-      h('code', null, silence.matchers.map(matcherText).join(', ')),
-      silence.createdBy ?? '—',
-      silence.comment ?? '—',
-      silence.endsAt ? utc(silence.endsAt) : '—',
-      silenceState(silence),
+    current.map((silence) => [
+      h('code', null, silence.matchers.map((matcher) => matcher.text).join(', ')),
+      silence.createdBy,
+      silence.comment,
+      `${utc(silence.endsAt)}`,
+      silence.status.state,
       h(
         'button',
         {
@@ -152,23 +146,6 @@ function silenceTable(silences: readonly Silence[], ctx: PageContext): HTMLEleme
   )
 }
 
-function silenceState(silence: Silence): string {
-  const status = typeof silence.status === 'string' ? silence.status : silence.status?.state
-  return silence.state ?? status ?? 'active'
-}
-
-function matcherText(matcher: SilenceMatcher | string): string {
-  if (typeof matcher === 'string') return matcher
-  const operator = matcher.isRegex
-    ? matcher.isEqual === false
-      ? '!~'
-      : '=~'
-    : matcher.isEqual === false
-      ? '!='
-      : '='
-  return `${matcher.name}${operator}${JSON.stringify(matcher.value)}`
-}
-
 function silenceForm(ctx: PageContext): HTMLElement {
   const status = h('p', { class: 'form-status', role: 'status' })
   const form = h(
@@ -184,7 +161,13 @@ function silenceForm(ctx: PageContext): HTMLElement {
         required: true,
         placeholder: 'experiment="checkout", severity="major"',
         size: 48,
+        'aria-describedby': 'silence-matchers-help',
       }),
+    ),
+    h(
+      'p',
+      { id: 'silence-matchers-help', class: 'note' },
+      'Label matchers as in Alertmanager: name="value", name!="value", name=~"regex", separated by commas.',
     ),
     field(
       'silence-duration',
@@ -192,7 +175,7 @@ function silenceForm(ctx: PageContext): HTMLElement {
       h(
         'select',
         { id: 'silence-duration', name: 'duration' },
-        DURATIONS.map(([label]) => h('option', { value: label, selected: label === '4h' }, label)),
+        DURATIONS.map((label) => h('option', { value: label, selected: label === '4h' }, label)),
       ),
     ),
     field(
@@ -212,8 +195,7 @@ function silenceForm(ctx: PageContext): HTMLElement {
     event.preventDefault()
     const values = new FormData(form)
     const text = (name: string) => String(values.get(name) ?? '').trim()
-    const duration = DURATIONS.find(([label]) => label === text('duration'))?.[1] ?? DURATIONS[1][1]
-    const startsAt = new Date()
+    status.textContent = 'Creating…'
     try {
       await request(apiPath(['silences']), {
         method: 'POST',
@@ -221,8 +203,8 @@ function silenceForm(ctx: PageContext): HTMLElement {
           matchers: splitMatchers(text('matchers')),
           createdBy: text('createdBy'),
           comment: text('comment'),
-          startsAt: startsAt.toISOString(),
-          endsAt: new Date(startsAt.getTime() + duration).toISOString(),
+          // A duration, not an end time: the collector's clock decides, whatever this browser's says.
+          duration: text('duration'),
         },
       })
       ctx.refresh()
@@ -237,7 +219,7 @@ function field(id: string, label: string, control: HTMLElement): HTMLElement {
   return h('p', { class: 'field' }, h('label', { for: id }, label), ' ', control)
 }
 
-/** `a="1", b=~"x"` → `['a="1"', 'b=~"x"']`: commas outside quotes separate; the collector parses each. */
+/** `a="1", b=~"x,y"` → `['a="1"', 'b=~"x,y"']`: commas outside quotes separate; the collector parses each. */
 export function splitMatchers(text: string): string[] {
   const body = text.trim().replace(/^\{([\s\S]*)\}$/, '$1')
   const parts: string[] = []
@@ -256,6 +238,6 @@ export function splitMatchers(text: string): string[] {
       current += char
     }
   }
-  if (current.trim() !== '') parts.push(current.trim())
+  parts.push(current.trim())
   return parts.filter((part) => part !== '')
 }

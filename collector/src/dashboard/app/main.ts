@@ -120,6 +120,7 @@ async function render(quiet = false): Promise<void> {
     else link.removeAttribute('aria-current')
   }
   tokenButton.hidden = readToken() === undefined
+  main.setAttribute('aria-busy', 'true')
   if (!quiet) status.textContent = 'Loading…'
   const charts = createCharts()
   const ctx: PageContext = { window: state.window, charts, now: Date.now(), refresh: () => void render(true) }
@@ -139,6 +140,7 @@ async function render(quiet = false): Promise<void> {
   state.charts.destroy()
   state.charts = charts
   main.replaceChildren(content)
+  main.removeAttribute('aria-busy')
   charts.mount()
   document.title = `${main.querySelector('h1')?.textContent ?? 'twinspan'} · twinspan`
   status.textContent = `Updated ${new Date().toLocaleTimeString()}`

@@ -65,7 +65,7 @@ export function openDiff(run: MismatchRun, opener?: HTMLElement): HTMLDialogElem
       stat('Severity', run.severity, 'severity'),
       stat('Latency', `primary ${ms(run.primaryDurationMs)} · shadow ${ms(run.shadowDurationMs)}`, 'latency'),
       stat('Served', run.served || '—', 'served'),
-      run.primaryError ? stat('Primary error', run.primaryError, 'primaryError') : [],
+      run.primaryError ? stat('Primary error', run.primaryError, 'primaryError') : null,
     ),
     differencesTable(run),
   )

@@ -4,8 +4,24 @@ import { type AttentionFacts, byAttention } from './attention.js'
 import { matchRateSummary, sparkline } from './charts.js'
 import { h, routeHref } from './dom.js'
 import { ago, count, percent, signedMs, signedPercent } from './format.js'
-import { alertsFor, alertTitle, type PageContext, severityBadge, severityOf, stat } from './page.js'
-import type { AlertList, ExperimentList, ExperimentSummary, ParityReport, ReadinessReport } from './types.js'
+import {
+  alertsFor,
+  alertTitle,
+  byUrgency,
+  type PageContext,
+  severityBadge,
+  severityOf,
+  stat,
+  suppression,
+} from './page.js'
+import type {
+  AlertsStatus,
+  AlertView,
+  ExperimentList,
+  ExperimentSummary,
+  ParityReport,
+  ReadinessReport,
+} from './types.js'
 import { readinessFailures, verdictBanner } from './verdict.js'
 
 interface CardFacts {
@@ -19,13 +35,16 @@ interface CardFacts {
 export async function overviewPage(ctx: PageContext): Promise<HTMLElement> {
   const [list, alerts] = await Promise.all([
     request<ExperimentList>(apiPath(['experiments'], { window: ctx.window })),
-    optional<AlertList>(apiPath(['alerts'])),
+    optional<AlertsStatus>(apiPath(['alerts'])),
   ])
   const cards = await Promise.all(list.experiments.map((summary) => cardFacts(summary, ctx.window)))
   const facts = (card: CardFacts): AttentionFacts => ({
     name: card.summary.name,
     verdict: card.readiness?.verdict ?? null,
-    alertSeverities: alertsFor(alerts, card.summary.name).map(severityOf),
+    // Silenced or inhibited alerts are already handled by someone: they do not raise a card.
+    alertSeverities: alertsFor(alerts, card.summary.name)
+      .filter((alert) => alert.state === 'active')
+      .map(severityOf),
     failedChecks: card.readiness ? readinessFailures(card.readiness).length : 0,
     matchRate: card.summary.matchRate,
     runs: card.summary.runs,
@@ -70,12 +89,12 @@ async function cardFacts(summary: ExperimentSummary, window: string): Promise<Ca
   }
 }
 
-function experimentCard(card: CardFacts, alerts: AlertList | null, ctx: PageContext): HTMLElement {
+function experimentCard(card: CardFacts, alerts: AlertsStatus | null, ctx: PageContext): HTMLElement {
   const { summary, parity } = card
   const name = summary.name
   const titleId = `card-${encodeURIComponent(name).replace(/[^A-Za-z0-9_-]/g, '_')}`
   const latency = summary.latencyMs
-  const mine = alertsFor(alerts, name)
+  const mine = alertsFor(alerts, name).sort(byUrgency)
   const spark = h('div', {
     class: 'spark',
     role: 'img',
@@ -106,7 +125,7 @@ function experimentCard(card: CardFacts, alerts: AlertList | null, ctx: PageCont
       : h(
           'div',
           { class: 'card-alerts', 'data-alerts': String(mine.length) },
-          h('h3', null, mine.length === 0 ? 'No active alerts' : `${count(mine.length)} active alerts`),
+          h('h3', null, alertsHeading(mine)),
           mine.length === 0
             ? null
             : h(
@@ -114,7 +133,16 @@ function experimentCard(card: CardFacts, alerts: AlertList | null, ctx: PageCont
                 null,
                 mine
                   .slice(0, 3)
-                  .map((alert) => h('li', null, severityBadge(severityOf(alert)), ' ', alertTitle(alert))),
+                  .map((alert) =>
+                    h(
+                      'li',
+                      null,
+                      severityBadge(severityOf(alert)),
+                      ' ',
+                      alertTitle(alert),
+                      alert.state === 'active' ? '' : ` (${suppression(alert)})`,
+                    ),
+                  ),
               ),
         ),
     h('p', { class: 'card-foot' }, `last run ${ago(summary.lastSeen, ctx.now)}`),
@@ -124,4 +152,11 @@ function experimentCard(card: CardFacts, alerts: AlertList | null, ctx: PageCont
 function failedNote(summary: ExperimentSummary): string | undefined {
   if (summary.failed === 0) return undefined
   return `(${count(summary.outcomes.shadow_error)} errors, ${count(summary.outcomes.timeout)} timeouts)`
+}
+
+function alertsHeading(alerts: readonly AlertView[]): string {
+  if (alerts.length === 0) return 'No active alerts'
+  const muted = alerts.filter((alert) => alert.state !== 'active').length
+  const total = `${count(alerts.length)} active alert${alerts.length === 1 ? '' : 's'}`
+  return muted === 0 ? total : `${total} (${count(muted)} silenced or inhibited)`
 }
