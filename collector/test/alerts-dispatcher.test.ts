@@ -5,8 +5,11 @@ import { inhibitor } from '../src/alerts/inhibition.js'
 import { fingerprint } from '../src/alerts/labels.js'
 import { decide } from '../src/alerts/notification.js'
 import { groupKeyOf, groupLabelsOf, matchRoutes } from '../src/alerts/routes.js'
+import { readinessAlert, thresholdAlerts } from '../src/alerts/rule-alerts.js'
 import { normalizePath, runAlerts } from '../src/alerts/run-alerts.js'
 import { newSilence } from '../src/alerts/silences.js'
+import type { ReadinessReport } from '../src/analysis/readiness.js'
+import { toRunStats } from '../src/analysis/run-stats.js'
 import { type AlertsConfig, parseAlerts } from '../src/config/alerts.js'
 import type { IngestedRun } from '../src/ingest/runs.js'
 
@@ -331,5 +334,77 @@ describe('dispatcher', () => {
     expect(d.receive(inputs, 0)).toBe(1)
     expect(d.droppedAlerts).toBe(1)
     expect(d.alerts.has(fingerprint(inputs[2]?.labels ?? {}))).toBe(false)
+  })
+})
+
+describe('rule alerts (pure)', () => {
+  const stats = (name: string, row: Record<string, number>) => ({
+    name,
+    ...toRunStats({
+      runs: 0,
+      matches: 0,
+      mismatches: 0,
+      shadow_errors: 0,
+      timeouts: 0,
+      primary_errors: 0,
+      critical: 0,
+      major: 0,
+      minor: 0,
+      cosmetic: 0,
+      primary_q: [10, 10, 10],
+      shadow_q: [10, 30, 30],
+      ...row,
+    }),
+  })
+  const rules = config().rules
+
+  it('fire above the threshold only with enough samples', () => {
+    const experiments = [
+      stats('busy', { runs: 200, matches: 180, mismatches: 20 }), // 10% of 200 compared
+      stats('quiet', { runs: 10, matches: 5, mismatches: 5 }), // 50%, but only 10 runs
+    ]
+    expect(thresholdAlerts('mismatchRate', rules.mismatchRate, experiments, 0).map((a) => a.labels)).toEqual([
+      { alertname: 'MismatchRateHigh', experiment: 'busy', severity: 'major' },
+    ])
+    expect(
+      thresholdAlerts('mismatchRate', { ...rules.mismatchRate, threshold: 0.1 }, experiments, 0),
+    ).toEqual([])
+    expect(
+      thresholdAlerts('mismatchRate', { ...rules.mismatchRate, enabled: false }, experiments, 0),
+    ).toEqual([])
+    const slow = thresholdAlerts(
+      'p95Regression',
+      rules.p95Regression,
+      [stats('s', { runs: 200, matches: 200 })],
+      0,
+    )
+    expect(slow[0]?.details).toMatchObject({ rule: 'p95Regression', value: 200, threshold: 50 })
+    const errors = thresholdAlerts(
+      'shadowErrorRate',
+      rules.shadowErrorRate,
+      [stats('e', { runs: 200, shadow_errors: 9, timeouts: 2 })],
+      0,
+    )
+    expect(errors[0]?.details).toMatchObject({ value: 11 / 200 })
+  })
+
+  it('raise readiness only on go → no-go, and keep it until go', () => {
+    const report = (verdict: 'go' | 'no-go') =>
+      ({
+        experiment: 'x',
+        verdict,
+        window: '7d',
+        checks: [],
+        reasons: ['matchRate 0.9 < 0.995'],
+        stats: { runs: 5000 },
+      }) as unknown as ReadinessReport
+    expect(readinessAlert(rules, report('no-go'), undefined, false, 0)).toBeUndefined() // never was go
+    expect(readinessAlert(rules, report('no-go'), 'go', false, 0)?.labels).toEqual({
+      alertname: 'ReadinessNoGo',
+      experiment: 'x',
+      severity: 'major',
+    })
+    expect(readinessAlert(rules, report('no-go'), 'no-go', true, 0)).toBeDefined() // still firing
+    expect(readinessAlert(rules, report('go'), 'no-go', true, 0)).toBeUndefined()
   })
 })
