@@ -3,6 +3,7 @@ import { ApiError, apiPath, optional, request } from './api.js'
 import { h, routeHref, table } from './dom.js'
 import { ago, count, utc } from './format.js'
 import { alertTitle, type PageContext, severityBadge, severityOf, suppression } from './page.js'
+import { splitMatchers } from './silence-matchers.js'
 import type {
   AlertsStatus,
   AlertView,
@@ -217,27 +218,4 @@ function silenceForm(ctx: PageContext): HTMLElement {
 
 function field(id: string, label: string, control: HTMLElement): HTMLElement {
   return h('p', { class: 'field' }, h('label', { for: id }, label), ' ', control)
-}
-
-/** `a="1", b=~"x,y"` → `['a="1"', 'b=~"x,y"']`: commas outside quotes separate; the collector parses each. */
-export function splitMatchers(text: string): string[] {
-  const body = text.trim().replace(/^\{([\s\S]*)\}$/, '$1')
-  const parts: string[] = []
-  let current = ''
-  let quoted = false
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i] as string
-    if (quoted && char === '\\') {
-      current += char + (body[i + 1] ?? '')
-      i++
-    } else if (char === ',' && !quoted) {
-      parts.push(current.trim())
-      current = ''
-    } else {
-      if (char === '"') quoted = !quoted
-      current += char
-    }
-  }
-  parts.push(current.trim())
-  return parts.filter((part) => part !== '')
 }
