@@ -327,7 +327,7 @@ describe('the dashboard', () => {
   it('lists active alerts with their receivers and last notification, labels as text', async () => {
     await open('#/alerts')
     await expect.poll(() => page.locator('h1').textContent()).toBe('Alerts')
-    const alerts = page.locator('table', { has: page.locator('caption', { hasText: 'firing alerts' }) })
+    const alerts = page.locator('table', { has: page.locator('caption', { hasText: 'firing alert' }) })
     const critical = alerts
       .locator('tbody tr', { hasText: 'checkout' })
       .filter({ hasText: 'critical' })
@@ -372,7 +372,7 @@ describe('the dashboard', () => {
     await page.getByLabel('Matchers').fill('experiment="search-ranking", severity=~"major|minor"')
     await page.getByLabel('For').selectOption('1h')
     await page.getByRole('button', { name: 'Create silence' }).click()
-    const silences = page.locator('table', { has: page.locator('caption', { hasText: /^1 silences/ }) })
+    const silences = page.locator('table', { has: page.locator('caption', { hasText: /^1 silence\b/ }) })
     await silences.waitFor()
     expect(await silences.locator('tbody td code').textContent()).toBe(
       'experiment="search-ranking", severity=~"major|minor"',

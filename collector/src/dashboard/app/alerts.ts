@@ -1,8 +1,8 @@
 /** Alerts: what is firing, who was told and when, the receivers, and silences (create and expire). */
 import { ApiError, apiPath, optional, request } from './api.js'
 import { h, routeHref, table } from './dom.js'
-import { ago, count, utc } from './format.js'
-import { alertTitle, type PageContext, severityBadge, severityOf, suppression } from './page.js'
+import { ago, count, plural, utc } from './format.js'
+import { alertTitle, byUrgency, type PageContext, severityBadge, severityOf, suppression } from './page.js'
 import { splitMatchers } from './silence-matchers.js'
 import type {
   AlertsStatus,
@@ -44,7 +44,7 @@ export async function alertsPage(ctx: PageContext): Promise<HTMLElement> {
       ? h(
           'p',
           { class: 'notice' },
-          `${count(alerts.droppedAlerts)} alerts were dropped: alerts.maxActiveAlerts were already held.`,
+          `${plural(alerts.droppedAlerts, 'alert')} dropped: alerts.maxActiveAlerts were already held.`,
         )
       : '',
     h('h2', null, 'Receivers'),
@@ -61,19 +61,21 @@ export async function alertsPage(ctx: PageContext): Promise<HTMLElement> {
 function activeAlerts(alerts: readonly AlertView[], now: number): HTMLElement {
   if (alerts.length === 0) return h('p', { class: 'empty', 'data-alerts': '0' }, 'Nothing is firing.')
   return table(
-    `${count(alerts.length)} firing alerts, newest first`,
+    `${plural(alerts.length, 'firing alert')}, those still notifying and most severe first`,
     ['Severity', 'Experiment', 'Alert', 'Since', 'Receivers', 'Last notification', 'State'],
-    alerts.map((alert) => [
-      severityBadge(severityOf(alert)),
-      alert.labels.experiment
-        ? h('a', { href: routeHref('experiments', alert.labels.experiment) }, alert.labels.experiment)
-        : '—',
-      h('span', null, alertTitle(alert), h('br'), h('small', { class: 'labels' }, labelText(alert.labels))),
-      h('span', { title: utc(alert.startsAt) }, ago(alert.startsAt, now)),
-      alert.receivers.map((r) => `${r.name} (${r.kind})${r.pending ? ', sending' : ''}`).join('; ') || '—',
-      notificationText(alert.lastNotification, now),
-      alert.state === 'active' ? 'active' : `suppressed: ${suppression(alert)}`,
-    ]),
+    [...alerts]
+      .sort(byUrgency)
+      .map((alert) => [
+        severityBadge(severityOf(alert)),
+        alert.labels.experiment
+          ? h('a', { href: routeHref('experiments', alert.labels.experiment) }, alert.labels.experiment)
+          : '—',
+        h('span', null, alertTitle(alert), h('br'), h('small', { class: 'labels' }, labelText(alert.labels))),
+        h('span', { title: utc(alert.startsAt) }, ago(alert.startsAt, now)),
+        alert.receivers.map((r) => `${r.name} (${r.kind})${r.pending ? ', sending' : ''}`).join('; ') || '—',
+        notificationText(alert.lastNotification, now),
+        alert.state === 'active' ? 'active' : `suppressed: ${suppression(alert)}`,
+      ]),
   )
 }
 
@@ -116,7 +118,7 @@ function silenceTable(silences: readonly SilenceView[], ctx: PageContext): HTMLE
     )
   }
   return table(
-    `${count(current.length)} silences${expired ? ` (and ${count(expired)} expired, not shown)` : ''}`,
+    `${plural(current.length, 'silence')}${expired ? ` (and ${count(expired)} expired, not shown)` : ''}`,
     ['Matchers', 'Created by', 'Comment', 'Ends', 'State', ''],
     current.map((silence) => [
       h('code', null, silence.matchers.map((matcher) => matcher.text).join(', ')),

@@ -48,6 +48,8 @@ const MATCH = '#2f7d4f'
 const MISMATCH = '#b42318'
 const FAILED = '#6b7280'
 
+const RUN_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6]
+
 const seconds = (points: readonly SeriesPoint[]) => points.map((point) => Date.parse(point.t) / 1000)
 
 /** Match rate over time, no axes: the overview card's sparkline. */
@@ -77,6 +79,7 @@ export function latencyChart(points: readonly SeriesPoint[], width: number) {
     width: p === 'p95' ? 2.25 : 1.5,
     dash: p === 'p50' ? [2, 4] : p === 'p99' ? [10, 5] : [],
     value: (_u, value) => ms(value),
+    points: { show: false },
     spanGaps: false,
   })
   const key = (side: 'primary' | 'shadow', p: 'P50' | 'P95' | 'P99') => `${side}${p}` as const
@@ -127,7 +130,8 @@ export function outcomesChart(points: readonly SeriesPoint[], width: number) {
       width,
       height: 200,
       scales: { x: { time: true } },
-      axes: [{}, { label: 'runs' }],
+      // Whole runs only: no 0.25 ticks when a bucket holds one run.
+      axes: [{}, { label: 'runs', incrs: RUN_TICKS }],
       series: [
         {},
         bar('failed (error or timeout)', FAILED, 0),

@@ -12,6 +12,11 @@ export function count(value: number | null | undefined): string {
   return value === null || value === undefined ? UNKNOWN : value.toLocaleString('en-US')
 }
 
+/** `1 silence`, `3 silences`. */
+export function plural(n: number, word: string): string {
+  return `${count(n)} ${word}${n === 1 ? '' : 's'}`
+}
+
 /** A number with at most `digits` decimals and no trailing zeros: 16.9491 → `16.95`, 10 → `10`. */
 export function decimal(value: number, digits = 2): string {
   return String(Number(value.toFixed(digits)))

@@ -3,7 +3,7 @@ import { apiPath, optional, request, Unauthorized } from './api.js'
 import { type AttentionFacts, byAttention } from './attention.js'
 import { matchRateSummary, sparkline } from './charts.js'
 import { h, routeHref } from './dom.js'
-import { ago, count, percent, signedMs, signedPercent } from './format.js'
+import { ago, count, percent, plural, signedMs, signedPercent } from './format.js'
 import {
   alertsFor,
   alertTitle,
@@ -157,6 +157,6 @@ function failedNote(summary: ExperimentSummary): string | undefined {
 function alertsHeading(alerts: readonly AlertView[]): string {
   if (alerts.length === 0) return 'No active alerts'
   const muted = alerts.filter((alert) => alert.state !== 'active').length
-  const total = `${count(alerts.length)} active alert${alerts.length === 1 ? '' : 's'}`
+  const total = `${plural(alerts.length, 'active alert')}`
   return muted === 0 ? total : `${total} (${count(muted)} silenced or inhibited)`
 }
