@@ -66,6 +66,11 @@ export interface Alerting {
 
 /** Most silences held (expired ones are kept a day). */
 export const MAX_SILENCES = 1000
+/**
+ * Alert updates (counts, new alerts, rule results) reach the disk at most this often; decided
+ * notifications (the outbox), deliveries and silences are written at once.
+ */
+export const ALERT_SAVE_INTERVAL_MS = 1000
 
 /** Load the alert state from the data directory and build the engine; {@link Alerting.start} runs it. */
 export async function createAlerting(options: AlertingOptions): Promise<Alerting> {
@@ -135,9 +140,19 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
   let tickAgain = false
   let evaluating: Promise<void> | undefined
   let lastEvaluationError = ''
+  let saveTimer: NodeJS.Timeout | undefined
 
   function persist(): void {
+    clearTimeout(saveTimer)
+    saveTimer = undefined
     state.save().catch((error: Error) => report(`cannot write ${state.path}: ${error.message}`))
+  }
+
+  /** Save within {@link ALERT_SAVE_INTERVAL_MS}: a mismatch storm costs one write a second, not one per request. */
+  function persistSoon(): void {
+    if (saveTimer !== undefined || closed) return
+    saveTimer = setTimeout(persist, ALERT_SAVE_INTERVAL_MS)
+    saveTimer.unref()
   }
 
   function enqueue(notification: Notification): void {
@@ -209,7 +224,7 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
         for (const [experiment, summary] of result.readiness) dispatcher.readiness.set(experiment, summary)
         for (const [experiment, verdict] of result.verdicts) dispatcher.verdicts.set(experiment, verdict)
         lastEvaluationError = ''
-        persist()
+        persistSoon()
         schedule()
       } catch (error) {
         // The store may be down for a while: say so once, keep the alerts as they are.
@@ -298,6 +313,7 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
       closed = true
       clearTimeout(flushTimer)
       clearTimeout(evaluateTimer)
+      clearTimeout(saveTimer)
       await evaluating
       await ticking
       await Promise.all([...queues.values()].map((queue) => queue.close()))
