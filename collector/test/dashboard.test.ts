@@ -32,9 +32,8 @@ function shippingRuns(t0: number): SyntheticRun[] {
 }
 
 /**
- * search-ranking: 20 runs in the last hour: 14 match, 4 mismatch whose differences carry HTML, 2
- * timeouts; the shadow is ~30% slower. Four experiment-wide checks fail (samples, match rate, p95,
- * shadow failures).
+ * search-ranking: 20 runs in the last hour: 14 match, 4 mismatch, 2 timeouts; the shadow is 30%
+ * slower. Four experiment-wide checks fail (samples, match rate, p95, shadow failures).
  */
 function rankingRuns(t0: number): SyntheticRun[] {
   return Array.from({ length: 20 }, (_, i): SyntheticRun => {
@@ -43,10 +42,40 @@ function rankingRuns(t0: number): SyntheticRun[] {
       experiment: 'search-ranking',
       runId: `ranking-${i}`,
       timeMs: t0 - 3 * MINUTE - i * MINUTE,
-      operation: `GET /search ${IMG_XSS}`,
+      operation: 'GET /search',
       outcome,
       primaryMs: 100,
       shadowMs: 130,
+      ...(outcome === 'mismatch'
+        ? {
+            differences: [
+              {
+                path: 'results[0].id',
+                kind: 'changed',
+                primary: 'sku-1',
+                shadow: 'sku-9',
+                severity: 'major',
+              },
+              { path: 'results[3].score', kind: 'changed', primary: 0.82, shadow: 0.79, severity: 'minor' },
+            ],
+          }
+        : {}),
+    }
+  })
+}
+
+/** untrusted-html: 5 runs whose operation and differences carry HTML (sent by the XSS test). */
+function untrustedRuns(t0: number): SyntheticRun[] {
+  return Array.from({ length: 5 }, (_, i): SyntheticRun => {
+    const outcome = i < 3 ? 'match' : 'mismatch'
+    return {
+      experiment: 'untrusted-html',
+      runId: `untrusted-${i}`,
+      timeMs: t0 - 2 * MINUTE - i * MINUTE,
+      operation: `GET /search ${IMG_XSS}`,
+      outcome,
+      primaryMs: 10,
+      shadowMs: 11,
       ...(outcome === 'mismatch'
         ? {
             differences: [
@@ -219,6 +248,13 @@ describe('the dashboard', () => {
       expect(await paintedPixels(`article.card[data-experiment="${name}"] .spark`), name).toBeGreaterThan(50)
     }
     await shot('overview')
+    // The README's picture: TWINSPAN_DOCS_SCREENSHOT=1 npx vitest run collector/test/dashboard.test.ts
+    if (process.env.TWINSPAN_DOCS_SCREENSHOT === '1') {
+      await page.screenshot({
+        path: join(import.meta.dirname, '..', '..', 'docs', 'dashboard.png'),
+        fullPage: true,
+      })
+    }
   })
 
   it('follows the window selector', async () => {
@@ -304,12 +340,22 @@ describe('the dashboard', () => {
   })
 
   it('renders HTML from spans as text and runs none of it', async () => {
-    await open('#/experiments/search-ranking')
+    await sendRuns(collector, untrustedRuns(Date.now()))
+    await waitForRuns(collector, 'untrusted-html', 5)
+    // The card lists the run alert, whose labels carry the operation and the differing path.
+    await expect
+      .poll(async () => {
+        await open('#/')
+        return card('untrusted-html').locator('.card-alerts').textContent()
+      })
+      .toContain(IMG_XSS)
+    expect(await page.locator('img').count()).toBe(0)
+    await open('#/experiments/untrusted-html')
     const runs = page.locator('table', { has: page.locator('caption', { hasText: 'Mismatches' }) })
     await runs.locator('tbody tr').first().waitFor()
     expect(await runs.locator('tbody tr').first().textContent()).toContain(`GET /search ${IMG_XSS}`)
     expect(await page.locator('table', { hasText: 'Operations' }).first().textContent()).toContain(IMG_XSS)
-    await runs.getByRole('button', { name: 'View differences of run ranking-17' }).click()
+    await runs.getByRole('button', { name: 'View differences of run untrusted-4' }).click()
     const dialog = page.getByRole('dialog')
     const row = dialog.locator('tbody tr').first()
     expect(await row.locator('code').textContent()).toBe(`results[0].title${IMG_XSS}`)
@@ -344,8 +390,8 @@ describe('the dashboard', () => {
         return critical.locator('td').nth(5).textContent()
       })
       .toMatch(/ to log: trigger \(new\)$/)
-    const ranking = alerts.locator('tbody tr', { hasText: 'search-ranking' }).first()
-    expect(await ranking.textContent()).toContain(`results[*].title${IMG_XSS}`)
+    const untrusted = alerts.locator('tbody tr', { hasText: 'untrusted-html' }).first()
+    expect(await untrusted.textContent()).toContain(`results[*].title${IMG_XSS}`)
     const receivers = page.locator('table', { has: page.locator('caption', { hasText: 'Receivers' }) })
     expect(await receivers.locator('tbody tr td:first-child').allTextContents()).toContain('log')
     expect(await page.evaluate('typeof window.__xss')).toBe('undefined')
