@@ -462,6 +462,34 @@ describe('the dashboard', () => {
     }
   })
 
+  it('refreshes every 30 seconds, but not while a diff view is open', async () => {
+    await page.clock.install()
+    await open('#/experiments/checkout')
+    const calls: string[] = []
+    const listen = (request: { url(): string }) => {
+      if (request.url().includes('/api/experiments/checkout/parity')) calls.push(request.url())
+    }
+    page.on('request', listen)
+    try {
+      await page.clock.runFor(31_000)
+      await expect.poll(() => calls.length).toBe(1)
+      await settled()
+      await page
+        .getByRole('button', { name: /^View differences of run checkout-/ })
+        .first()
+        .click()
+      await page.getByRole('dialog').waitFor()
+      await page.clock.runFor(61_000)
+      expect(calls.length).toBe(1)
+      await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click()
+      await page.getByLabel('Auto-refresh (30 s)').uncheck()
+      await page.clock.runFor(61_000)
+      expect(calls.length).toBe(1)
+    } finally {
+      page.off('request', listen)
+    }
+  })
+
   it('threw no script errors and broke no content security policy rule', () => {
     expect(pageErrors).toEqual([])
   })
