@@ -143,7 +143,9 @@ async function render(quiet = false): Promise<void> {
   main.removeAttribute('aria-busy')
   charts.mount()
   document.title = `${main.querySelector('h1')?.textContent ?? 'twinspan'} · twinspan`
-  status.textContent = `Updated ${new Date().toLocaleTimeString()}`
+  status.textContent = content.classList.contains('token-form')
+    ? 'Waiting for the API token'
+    : `Updated ${new Date().toLocaleTimeString()}`
 }
 
 function route(): { page: 'overview' | 'experiment' | 'alerts'; name?: string; params: URLSearchParams } {
