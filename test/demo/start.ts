@@ -21,7 +21,10 @@ const collector = await startCollector(config).catch((error: Error) => {
 process.stdout.write(`twinspan collector listening on ${collector.url} (embedded ClickHouse in ${collector.store.location})
 demo: sending the shipping-cost experiment (legacy vs modern calculator) — about 20 runs a second
 
+  dashboard:    ${collector.url}/
   experiments:  ${collector.url}/api/experiments
+  parity:       node collector/bin/twinspan.js parity shipping-cost --url ${collector.url}
+  readiness:    node collector/bin/twinspan.js readiness shipping-cost --url ${collector.url}
   OTLP/HTTP:    ${collector.url}/v1/traces   (point your own OTLP exporter here)
 
 Ctrl-C to stop.
