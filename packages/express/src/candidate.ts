@@ -67,15 +67,18 @@ export function sendToCandidate(
         response.once('error', reject)
         response.once('aborted', () => reject(new Error('the candidate closed the connection mid-response')))
         response.once('end', () => {
+          const observed = {
+            status: response.statusCode ?? 0,
+            headers: comparableHeaders(response.headers),
+            bodyBytes: body.bytes,
+          }
           const encoding = response.headers['content-encoding']
+          if (encoding === undefined) {
+            resolve({ ...observed, body: body.take(), truncated: body.truncated })
+            return
+          }
           decodeBody(body.take(), encoding, target.maxBodyBytes).then((decoded) =>
-            resolve({
-              status: response.statusCode ?? 0,
-              headers: comparableHeaders(response.headers),
-              body: decoded.body,
-              bodyBytes: body.bytes,
-              truncated: body.truncated || decoded.truncated,
-            }),
+            resolve({ ...observed, body: decoded.body, truncated: body.truncated || decoded.truncated }),
           )
         })
       },

@@ -77,8 +77,7 @@ export function captureResponse(
           resolve({ ...observed, body: decoded.body, truncated: body.truncated || decoded.truncated }),
       )
     }
-    res.once('finish', () => settle(false))
-    // 'close' follows 'finish' on a completed response; alone, the response never completed
+    // 'close' comes after 'finish' on a completed response, and alone when it never completed
     res.once('close', () => settle(!res.writableFinished))
   })
 }

@@ -25,9 +25,15 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
 ])
 
+/** Headers the mirrored request computes for itself. */
+const COMPUTED: ReadonlySet<string> = new Set(['host', 'content-length', 'expect'])
+
+const NONE: readonly string[] = Object.freeze([])
+
 /** Headers a `Connection` header names as hop-by-hop for this message (`Connection: close, x-foo`). */
-function connectionListed(connection: string | string[] | undefined): string[] {
-  if (connection === undefined) return []
+function connectionListed(connection: string | string[] | undefined): readonly string[] {
+  // the usual values name no header to drop: skip the parsing
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return NONE
   const text = Array.isArray(connection) ? connection.join(',') : connection
   return text
     .split(',')
@@ -45,13 +51,13 @@ export function mirroredHeaders(
   candidateHost: string,
   drop: readonly string[] = [],
 ): OutgoingHttpHeaders {
-  const skip = new Set([...HOP_BY_HOP, ...connectionListed(incoming.connection), ...drop])
-  skip.add('host')
-  skip.add('content-length')
-  skip.add('expect')
+  const listed = connectionListed(incoming.connection)
   const headers: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value !== undefined && !skip.has(name)) headers[name] = value
+  for (const name in incoming) {
+    const value = incoming[name]
+    if (value === undefined || HOP_BY_HOP.has(name) || COMPUTED.has(name)) continue
+    if (listed.includes(name) || drop.includes(name)) continue
+    headers[name] = value
   }
   if (incoming.host !== undefined && headers['x-forwarded-host'] === undefined)
     headers['x-forwarded-host'] = incoming.host
