@@ -64,11 +64,9 @@ const ignore = () => {}
 export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware {
   const settings = settingsOf(options)
   const { maxBodyBytes, candidate, methods } = settings
-  const ownAgent: Agent | undefined =
-    options.agent === undefined
-      ? candidateAgent(candidate, Number.isFinite(settings.maxInFlight) ? settings.maxInFlight : Infinity)
-      : undefined
-  const target = { url: candidate, agent: options.agent ?? (ownAgent as Agent), maxBodyBytes }
+  // created once the SDK has checked maxInFlight (below)
+  let ownAgent: Agent | undefined
+  const target = { url: candidate, agent: options.agent as Agent, maxBodyBytes }
   const fixedOperation = typeof options.operation === 'string' ? options.operation : undefined
   const operationOf = typeof options.operation === 'function' ? options.operation : undefined
 
@@ -179,6 +177,11 @@ export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware 
     tracer: watchedTracer(options.tracer ?? trace.getTracer('@twinspan/sdk'), spanStarted),
     meter: options.meter,
   })
+
+  if (options.agent === undefined) {
+    ownAgent = candidateAgent(candidate, settings.maxInFlight)
+    target.agent = ownAgent
+  }
 
   const skipped: Record<BodySkipReason, number> = { request_body_too_large: 0, request_body_unreadable: 0 }
 
