@@ -102,10 +102,12 @@ it('gives the same counts whichever rollups a window is read from, and the same 
     expect(expected.runs, window).toBeGreaterThan(0)
     for (const stats of byGrain)
       expect({ runs: stats.runs, outcomes: stats.outcomes }, window).toEqual(expected)
+    // t-digest states merged in a different order (minutes vs hours vs days) agree only
+    // approximately: within 1 ms, 5% of the 20 ms range the latencies span. Counts above are exact.
     for (const stats of byGrain.slice(1)) {
       expect(
         Math.abs((stats.latencyMs.primary.p95 ?? 0) - (byGrain[0]?.latencyMs.primary.p95 ?? 0)),
-      ).toBeLessThan(0.5)
+      ).toBeLessThan(1)
     }
     const groups = await parityGroups(store, range, { experiment: 'upgrade' })
     expect(groups.total.runs).toBe(expected.runs)
