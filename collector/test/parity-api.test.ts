@@ -83,8 +83,9 @@ describe('GET /api/experiments/:name/parity', () => {
     }
     for (const side of ['primary', 'shadow', 'delta'] as const) {
       for (const p of ['p50', 'p95', 'p99'] as const) {
+        // t-digest quantiles: within 1 ms (5% of the 20 ms range); the merge order of states varies.
         expect(Math.abs((latencyMs[side][p] ?? Number.NaN) - expected[side][p]), `${side} ${p}`).toBeLessThan(
-          0.5,
+          1,
         )
       }
     }
@@ -92,7 +93,7 @@ describe('GET /api/experiments/:name/parity', () => {
       expect(
         Math.abs((latencyMs.deltaPct[p] ?? Number.NaN) - expected.deltaPct[p]),
         `deltaPct ${p}`,
-      ).toBeLessThan(1.2)
+      ).toBeLessThan(2)
     }
   })
 
