@@ -21,6 +21,6 @@ export type {
   Value,
 } from './options.js'
 export { REDACTED } from './redact.js'
-export { cohortOf, fnv1a32 } from './sampling.js'
+export { cohortOf, fmix32, fnv1a32 } from './sampling.js'
 export { DEFAULTS } from './settings.js'
 export { installSideEffectGuard, SideEffectBlockedError } from './side-effects.js'

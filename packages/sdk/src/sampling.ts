@@ -2,7 +2,10 @@
  * Sampling and serving decisions. With a `sampleKey`, a run's place in [0, 1) is a stable hash of
  * the experiment name and the key, so the same key gets the same decision in every process and
  * every language that implements the hash: FNV-1a 32-bit over the UTF-8 bytes of
- * `name + "\u0000" + String(key)`, divided by 2^32. A run is sampled when its place is below
+ * `name + "\u0000" + String(key)`, then MurmurHash3's 32-bit finalizer (fmix32), divided by 2^32.
+ * The finalizer matters: FNV-1a alone leaves its high bits poorly mixed for short keys that differ
+ * only at the end (`customer-0` … `customer-99` all fell between 0.49 and 0.93, so a 5% sample of
+ * them took nobody). A run is sampled when its place is below
  * `sampleRate` and served by the shadow when below `shadowPercent / 100`, so raising either only
  * adds keys to the cohort. Without a key the place is `Math.random()`.
  */
@@ -44,7 +47,18 @@ export function fnv1a32(text: string): number {
   return hash >>> 0
 }
 
+/** MurmurHash3's 32-bit finalizer: spreads every input bit over every output bit. */
+export function fmix32(hash: number): number {
+  let h = hash >>> 0
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
 /** Where `key` falls in [0, 1) for experiment `name`: the sticky cohort position. */
 export function cohortOf(name: string, key: string | number | bigint): number {
-  return fnv1a32(`${name}\u0000${String(key)}`) / 0x1_0000_0000
+  return fmix32(fnv1a32(`${name}\u0000${String(key)}`)) / 0x1_0000_0000
 }

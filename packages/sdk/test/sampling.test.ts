@@ -1,5 +1,5 @@
 import { ATTR_EXPERIMENT, ATTR_OUTCOME, ATTR_SKIP_REASON } from '@twinspan/conventions'
-import { cohortOf, experiment, fnv1a32, METRICS } from '@twinspan/sdk'
+import { cohortOf, experiment, fmix32, fnv1a32, METRICS } from '@twinspan/sdk'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { exporter, meter, shadowSpans, tick, total, tracer } from './support.js'
 
@@ -26,11 +26,39 @@ describe('the sticky hash', () => {
 
   it('places a key in [0, 1) from the experiment name and the key', () => {
     const place = cohortOf('shipping-cost', 'customer-42')
-    expect(place).toBe(referenceFnv('shipping-cost\u0000customer-42') / 2 ** 32)
+    expect(place).toBe(fmix32(referenceFnv('shipping-cost\u0000customer-42')) / 2 ** 32)
     expect(place).toBeGreaterThanOrEqual(0)
     expect(place).toBeLessThan(1)
     expect(cohortOf('shipping-cost', 42)).toBe(cohortOf('shipping-cost', '42'))
     expect(cohortOf('other-experiment', 'customer-42')).not.toBe(place)
+  })
+})
+
+describe('cohort spread', () => {
+  it("fmix32 is MurmurHash3's finalizer (reference values)", () => {
+    expect(fmix32(0)).toBe(0)
+    expect(fmix32(1)).toBe(0x514e28b7)
+    expect(fmix32(0xffffffff)).toBe(0x81f16f39)
+  })
+
+  it('spreads sequential ids evenly, so a small rate still samples a fair share', () => {
+    for (const [prefix, n] of [
+      ['customer-', 100],
+      ['c-', 1000],
+      ['', 10_000],
+    ] as const) {
+      const places = Array.from({ length: n }, (_, i) => cohortOf('shipping-cost', `${prefix}${i}`))
+      for (const rate of [0.05, 0.25, 0.5]) {
+        const share = places.filter((place) => place < rate).length / n
+        // binomial: 4 standard deviations
+        expect(Math.abs(share - rate), `${prefix}* n=${n} rate=${rate}`).toBeLessThan(
+          4 * Math.sqrt((rate * (1 - rate)) / n),
+        )
+      }
+      const deciles = new Array(10).fill(0)
+      for (const place of places) deciles[Math.floor(place * 10)]++
+      expect(Math.min(...deciles), `${prefix}* deciles`).toBeGreaterThan(0)
+    }
   })
 })
 
