@@ -37,6 +37,34 @@ export interface SchemaSettings {
 export const DEDUP_WINDOW = 10_000
 const DEDUP = `non_replicated_deduplication_window = ${DEDUP_WINDOW}`
 
+/** The aggregate columns every runs rollup has (per minute, hour and day). */
+const RUN_STATE_COLUMNS = `runs SimpleAggregateFunction(sum, UInt64),
+        matches SimpleAggregateFunction(sum, UInt64),
+        mismatches SimpleAggregateFunction(sum, UInt64),
+        shadow_errors SimpleAggregateFunction(sum, UInt64),
+        timeouts SimpleAggregateFunction(sum, UInt64),
+        primary_errors SimpleAggregateFunction(sum, UInt64),
+        critical SimpleAggregateFunction(sum, UInt64),
+        major SimpleAggregateFunction(sum, UInt64),
+        minor SimpleAggregateFunction(sum, UInt64),
+        cosmetic SimpleAggregateFunction(sum, UInt64),
+        primary_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
+        shadow_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64)`
+
+/** What fills {@link RUN_STATE_COLUMNS} from `parallel_runs` rows. */
+const RUN_STATE_SELECT = `count() AS runs,
+        countIf(outcome = 'match') AS matches,
+        countIf(outcome = 'mismatch') AS mismatches,
+        countIf(outcome = 'shadow_error') AS shadow_errors,
+        countIf(outcome = 'timeout') AS timeouts,
+        countIf(primary_error != '') AS primary_errors,
+        countIf(severity = 'critical') AS critical,
+        countIf(severity = 'major') AS major,
+        countIf(severity = 'minor') AS minor,
+        countIf(severity = 'cosmetic') AS cosmetic,
+        quantilesTDigestState(0.5, 0.95, 0.99)(primary_duration_ms) AS primary_ms,
+        quantilesTDigestState(0.5, 0.95, 0.99)(shadow_duration_ms) AS shadow_ms`
+
 /** Tables with a retention TTL, and the column expression it is computed from. */
 export const TTL_TABLES: Record<string, string> = {
   otel_traces: 'toDateTime(Timestamp)',
@@ -146,18 +174,7 @@ export const MIGRATIONS: Migration[] = [
         experiment LowCardinality(String),
         candidate LowCardinality(String),
         operation LowCardinality(String),
-        runs SimpleAggregateFunction(sum, UInt64),
-        matches SimpleAggregateFunction(sum, UInt64),
-        mismatches SimpleAggregateFunction(sum, UInt64),
-        shadow_errors SimpleAggregateFunction(sum, UInt64),
-        timeouts SimpleAggregateFunction(sum, UInt64),
-        primary_errors SimpleAggregateFunction(sum, UInt64),
-        critical SimpleAggregateFunction(sum, UInt64),
-        major SimpleAggregateFunction(sum, UInt64),
-        minor SimpleAggregateFunction(sum, UInt64),
-        cosmetic SimpleAggregateFunction(sum, UInt64),
-        primary_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
-        shadow_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64)
+        ${RUN_STATE_COLUMNS}
       ) ENGINE = AggregatingMergeTree
       PARTITION BY toDate(minute)
       ORDER BY (experiment, minute, candidate, operation)
@@ -166,18 +183,7 @@ export const MIGRATIONS: Migration[] = [
       `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.parallel_runs_1m_mv TO \`${db}\`.parallel_runs_1m AS
       SELECT
         toStartOfMinute(time) AS minute, experiment, candidate, operation,
-        count() AS runs,
-        countIf(outcome = 'match') AS matches,
-        countIf(outcome = 'mismatch') AS mismatches,
-        countIf(outcome = 'shadow_error') AS shadow_errors,
-        countIf(outcome = 'timeout') AS timeouts,
-        countIf(primary_error != '') AS primary_errors,
-        countIf(severity = 'critical') AS critical,
-        countIf(severity = 'major') AS major,
-        countIf(severity = 'minor') AS minor,
-        countIf(severity = 'cosmetic') AS cosmetic,
-        quantilesTDigestState(0.5, 0.95, 0.99)(primary_duration_ms) AS primary_ms,
-        quantilesTDigestState(0.5, 0.95, 0.99)(shadow_duration_ms) AS shadow_ms
+        ${RUN_STATE_SELECT}
       FROM \`${db}\`.parallel_runs
       GROUP BY minute, experiment, candidate, operation`,
       // How often each path differed, with the highest severity seen on it (1 cosmetic .. 4 critical).
@@ -280,18 +286,7 @@ function runsRollupSelect(db: string, grain: 'hour' | 'day'): string {
   const start = grain === 'hour' ? 'toStartOfHour' : 'toStartOfDay'
   return `SELECT
         ${start}(time, 'UTC') AS ${grain}, experiment, candidate, operation,
-        count() AS runs,
-        countIf(outcome = 'match') AS matches,
-        countIf(outcome = 'mismatch') AS mismatches,
-        countIf(outcome = 'shadow_error') AS shadow_errors,
-        countIf(outcome = 'timeout') AS timeouts,
-        countIf(primary_error != '') AS primary_errors,
-        countIf(severity = 'critical') AS critical,
-        countIf(severity = 'major') AS major,
-        countIf(severity = 'minor') AS minor,
-        countIf(severity = 'cosmetic') AS cosmetic,
-        quantilesTDigestState(0.5, 0.95, 0.99)(primary_duration_ms) AS primary_ms,
-        quantilesTDigestState(0.5, 0.95, 0.99)(shadow_duration_ms) AS shadow_ms,
+        ${RUN_STATE_SELECT},
         min(time) AS first_seen,
         max(time) AS last_seen
       FROM \`${db}\`.parallel_runs
@@ -302,18 +297,7 @@ function runsRollupSelect(db: string, grain: 'hour' | 'day'): string {
 const RUNS_ROLLUP_COLUMNS = `experiment LowCardinality(String),
         candidate LowCardinality(String),
         operation LowCardinality(String),
-        runs SimpleAggregateFunction(sum, UInt64),
-        matches SimpleAggregateFunction(sum, UInt64),
-        mismatches SimpleAggregateFunction(sum, UInt64),
-        shadow_errors SimpleAggregateFunction(sum, UInt64),
-        timeouts SimpleAggregateFunction(sum, UInt64),
-        primary_errors SimpleAggregateFunction(sum, UInt64),
-        critical SimpleAggregateFunction(sum, UInt64),
-        major SimpleAggregateFunction(sum, UInt64),
-        minor SimpleAggregateFunction(sum, UInt64),
-        cosmetic SimpleAggregateFunction(sum, UInt64),
-        primary_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
-        shadow_ms AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float64),
+        ${RUN_STATE_COLUMNS},
         first_seen SimpleAggregateFunction(min, DateTime64(9)),
         last_seen SimpleAggregateFunction(max, DateTime64(9))`
 
