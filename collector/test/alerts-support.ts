@@ -1,20 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  ATTR_CANDIDATE,
-  ATTR_DIFF,
-  ATTR_DIFF_COUNT,
-  ATTR_DIFF_PATHS,
-  ATTR_EXPERIMENT,
-  ATTR_OPERATION,
-  ATTR_OUTCOME,
-  ATTR_PRIMARY_DURATION_MS,
-  ATTR_ROLE,
-  ATTR_RUN_ID,
-  ATTR_SEVERITY,
-  ATTR_SHADOW_DURATION_MS,
-} from '@twinspan/conventions'
 import { exportJson, postTraces } from './ingest-support.js'
+import { runSpans as syntheticRunSpans } from './support/synthetic-runs.js'
 
 /** A request a stand-in receiver got. */
 export interface Recorded {
@@ -85,62 +72,33 @@ export interface MismatchSpec {
 }
 
 let sequence = 1
-const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
 
 /** OTLP/JSON spans for runs as the SDK exports them, with diff paths and the redacted diff. */
 export function runSpans(spec: MismatchSpec): object[] {
-  const spans: object[] = []
   const outcome = spec.outcome ?? 'mismatch'
   const severity = outcome === 'mismatch' ? (spec.severity ?? 'critical') : 'none'
-  for (let i = 0; i < spec.count; i++) {
-    const n = sequence++
-    const traceId = hex(0xa1e000 + n, 32)
-    const primaryId = hex(2 * n + 1, 16)
-    const shadowId = hex(2 * n + 2, 16)
-    const start = BigInt(Date.now()) * 1_000_000n
+  return Array.from({ length: spec.count }, (_, i) => {
     const paths = outcome === 'mismatch' ? (spec.paths?.(i) ?? ['total']) : []
-    const diff = paths.map((path) => ({
-      path,
-      kind: 'changed',
+    return syntheticRunSpans({
+      experiment: spec.experiment,
+      runId: `${spec.experiment}-${sequence++}`,
+      timeMs: Date.now(),
+      outcome,
       severity,
-      primary: '[redacted]',
-      shadow: '[redacted]',
-    }))
-    const common = [
-      { key: ATTR_EXPERIMENT, value: { stringValue: spec.experiment } },
-      { key: ATTR_RUN_ID, value: { stringValue: `${spec.experiment}-${n}` } },
-      ...(spec.operation ? [{ key: ATTR_OPERATION, value: { stringValue: spec.operation } }] : []),
-    ]
-    spans.push({
-      traceId,
-      spanId: primaryId,
-      name: 'primary',
-      startTimeUnixNano: String(start),
-      endTimeUnixNano: String(start + 5_000_000n),
-      attributes: [...common, { key: ATTR_ROLE, value: { stringValue: 'primary' } }],
+      candidate: 'shadow',
+      operation: spec.operation,
+      primaryMs: spec.primaryMs ?? 5,
+      shadowMs: spec.shadowMs ?? 6,
+      differences: paths.map((path) => ({
+        path,
+        kind: 'changed' as const,
+        // a difference always has a severity; 'none' only describes a run without any
+        severity: severity === 'none' ? 'cosmetic' : severity,
+        primary: '[redacted]',
+        shadow: '[redacted]',
+      })),
     })
-    spans.push({
-      traceId,
-      spanId: shadowId,
-      name: 'shadow',
-      startTimeUnixNano: String(start),
-      endTimeUnixNano: String(start + 6_000_000n),
-      links: [{ traceId, spanId: primaryId }],
-      attributes: [
-        ...common,
-        { key: ATTR_ROLE, value: { stringValue: 'shadow' } },
-        { key: ATTR_CANDIDATE, value: { stringValue: 'shadow' } },
-        { key: ATTR_OUTCOME, value: { stringValue: outcome } },
-        { key: ATTR_SEVERITY, value: { stringValue: severity } },
-        { key: ATTR_DIFF_COUNT, value: { intValue: String(paths.length) } },
-        { key: ATTR_DIFF_PATHS, value: { arrayValue: { values: paths.map((p) => ({ stringValue: p })) } } },
-        { key: ATTR_DIFF, value: { stringValue: JSON.stringify(diff) } },
-        { key: ATTR_PRIMARY_DURATION_MS, value: { doubleValue: spec.primaryMs ?? 5 } },
-        { key: ATTR_SHADOW_DURATION_MS, value: { doubleValue: spec.shadowMs ?? 6 } },
-      ],
-    })
-  }
-  return spans
+  }).flat()
 }
 
 /** Send runs through the real OTLP receiver, in requests of at most `perRequest` runs; all must be accepted. */
