@@ -2,7 +2,9 @@
  * Comparing HTTP responses on three axes, status, headers and body, as one value
  * `{ status, headers, body }` under the ordinary rules: header names are lower-cased, headers
  * that always differ between two servers are ignored, JSON bodies are parsed and compared
- * structurally, and a different status is critical.
+ * structurally, and a different status is critical. Two bodies with the same bytes under the
+ * same content type are equal without being parsed: the common case of a parallel run, and
+ * parsing is most of the cost.
  */
 
 import { type Comparator, createComparator } from './comparator.js'
@@ -89,7 +91,17 @@ export function compareHttp(
       comparators.set(options, comparator)
     }
   }
-  return comparator(comparable(primary), comparable(shadow))
+  if (!isObject(primary) || !isObject(shadow)) return comparator(comparable(primary), comparable(shadow))
+  const primaryHeaders = headersOf(primary.headers)
+  const shadowHeaders = headersOf(shadow.headers)
+  const primaryType = primaryHeaders['content-type'] ?? ''
+  const shadowType = shadowHeaders['content-type'] ?? ''
+  // the same bytes read as the same type are the same value, whatever the body rules say
+  const same = primaryType === shadowType && sameBytes(primary.body, shadow.body)
+  return comparator(
+    responseOf(primary, primaryHeaders, same ? undefined : bodyOf(primary.body, primaryType)),
+    responseOf(shadow, shadowHeaders, same ? undefined : bodyOf(shadow.body, shadowType)),
+  )
 }
 
 /** Built-in rules (status critical, ignored headers) with the user's rules merged over them. */
@@ -111,11 +123,28 @@ function httpRules(options: HttpCompareOptions): Rules {
 function comparable(response: HttpResponseLike): unknown {
   if (!isObject(response)) return response
   const headers = headersOf(response.headers)
+  return responseOf(response, headers, bodyOf(response.body, headers['content-type'] ?? ''))
+}
+
+function responseOf(response: HttpResponseLike, headers: Record<string, string>, body: unknown) {
   const status =
     typeof response.status === 'string' && /^\d+$/.test(response.status)
       ? Number(response.status)
       : response.status
-  return { status, headers, body: bodyOf(response.body, headers['content-type'] ?? '') }
+  return { status, headers, body }
+}
+
+/** Both bodies are text or bytes, and the same text or bytes; a parsed value is never "the same". */
+function sameBytes(primary: unknown, shadow: unknown): boolean {
+  if (typeof primary === 'string') return primary === shadow
+  if (!isRaw(primary) || !isRaw(shadow)) return false
+  const a = bytesOf(primary)
+  const b = bytesOf(shadow)
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
+
+function isRaw(body: unknown): body is ArrayBufferView | ArrayBuffer {
+  return isObject(body) && (ArrayBuffer.isView(body) || body instanceof ArrayBuffer)
 }
 
 function headersOf(headers: HeadersLike | undefined): Record<string, string> {
@@ -138,7 +167,7 @@ function bodyOf(body: unknown, contentType: string): unknown {
   const json = JSON_TYPE.test(contentType)
   let text: string
   if (typeof body === 'string') text = body
-  else if (isObject(body) && (ArrayBuffer.isView(body) || body instanceof ArrayBuffer)) {
+  else if (isRaw(body)) {
     const bytes = bytesOf(body)
     if (bytes.length === 0) return undefined
     if (!json && contentType !== '' && !TEXT_TYPE.test(contentType)) return bytes

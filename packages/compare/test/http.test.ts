@@ -1,5 +1,5 @@
 import { compareHttp, DEFAULT_IGNORED_HEADERS } from '@twinspan/compare'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 
 const json = { 'content-type': 'application/json; charset=utf-8' }
 
@@ -176,5 +176,71 @@ describe('compareHttp', () => {
     )
     expect(result.differences.map((d) => d.path)).toEqual(['body.__proto__.polluted'])
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
+
+describe('compareHttp: bodies with the same bytes', () => {
+  afterEach(() => vi.restoreAllMocks())
+  const order = '{"id":"4711","total":129.85,"items":[{"sku":"A","qty":1}]}'
+
+  it('are equal without being parsed, as text or as bytes of any kind', () => {
+    const parse = vi.spyOn(JSON, 'parse')
+    const bytes = Buffer.from(order)
+    for (const [primary, shadow] of [
+      [order, `${order}`],
+      [bytes, Buffer.from(order)],
+      [new Uint8Array(bytes), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)],
+    ]) {
+      const result = compareHttp(
+        { status: 200, headers: json, body: primary },
+        { status: 200, headers: { 'Content-Type': json['content-type'] }, body: shadow },
+        { rules: { 'body.total': { tolerance: 0.01, severity: 'critical' } } },
+      )
+      expect(result).toMatchObject({ matches: true, severity: 'none', differences: [] })
+    }
+    expect(parse).not.toHaveBeenCalled()
+  })
+
+  it('still see a status or header difference', () => {
+    const result = compareHttp(
+      { status: 200, headers: { ...json, 'cache-control': 'no-store' }, body: order },
+      { status: 201, headers: { ...json, 'cache-control': 'max-age=60' }, body: Buffer.from(order) },
+    )
+    expect(result.differences.map((d) => [d.path, d.severity])).toEqual([
+      ['status', 'critical'],
+      ['headers.cache-control', 'major'],
+    ])
+  })
+
+  it('under different content types are read as each type says', () => {
+    const result = compareHttp(
+      { status: 200, headers: json, body: order },
+      { status: 200, headers: { 'content-type': 'text/plain' }, body: order },
+      { ignoreHeaders: ['content-type'] },
+    )
+    expect(result.differences).toMatchObject([{ path: 'body', kind: 'type' }])
+  })
+
+  it('different bytes of the same JSON still match, parsed', () => {
+    const parse = vi.spyOn(JSON, 'parse')
+    const reordered = '{ "items": [ { "qty": 1, "sku": "A" } ], "total": 129.85, "id": "4711" }'
+    const result = compareHttp(
+      { status: 200, headers: json, body: Buffer.from(order) },
+      { status: 200, headers: json, body: Buffer.from(reordered) },
+    )
+    expect(result).toMatchObject({ matches: true, severity: 'none', differences: [] })
+    expect(parse).toHaveBeenCalledTimes(2)
+  })
+
+  it('different bytes that differ in meaning are found', () => {
+    const changed = order.replace('"qty":1', '"qty":2')
+    const result = compareHttp(
+      { status: 200, headers: json, body: Buffer.from(order) },
+      { status: 200, headers: json, body: Buffer.from(changed) },
+    )
+    expect(result.matches).toBe(false)
+    expect(result.differences).toEqual([
+      { path: 'body.items[0].qty', kind: 'changed', primary: 1, shadow: 2, severity: 'major' },
+    ])
   })
 })

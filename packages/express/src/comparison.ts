@@ -20,16 +20,10 @@ export function compareResponses(
       'not compared: the legacy response did not finish (the client closed the connection)',
     )
   const bodies = !legacy.truncated && !candidate.truncated
-  // The same bytes parse to the same value: skip parsing and walking them (the common case, and
-  // most of the cost). A content-type that differs is still seen, as a header difference.
-  const same = bodies && sameBytes(legacy.body, candidate.body)
+  // compareHttp skips parsing when both bodies have the same bytes (the common case)
   const comparison = compareHttp(
-    { status: legacy.status, headers: legacy.headers, body: bodies && !same ? legacy.body : undefined },
-    {
-      status: candidate.status,
-      headers: candidate.headers,
-      body: bodies && !same ? candidate.body : undefined,
-    },
+    { status: legacy.status, headers: legacy.headers, body: bodies ? legacy.body : undefined },
+    { status: candidate.status, headers: candidate.headers, body: bodies ? candidate.body : undefined },
     options,
   )
   if (bodies) return comparison
@@ -41,11 +35,6 @@ export function compareResponses(
     'body',
     `not compared: ${over} body over maxBodyBytes (${maxBodyBytes} bytes)`,
   )
-}
-
-function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b
-  return a.length === b.length && a.equals(b)
 }
 
 /** `comparison` plus a cosmetic difference saying what was left out and why. */
