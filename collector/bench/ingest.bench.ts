@@ -32,10 +32,11 @@ import {
   ATTR_SEVERITY,
   ATTR_SHADOW_DURATION_MS,
 } from '@twinspan/conventions'
-import { toOtelTraceRow } from '../src/ingest/rows.js'
+import { otelTraceLine, resourceValues, scopeValues } from '../src/ingest/rows.js'
 import { decodeTraceExportProto } from '../src/otlp/protobuf.js'
-import { openStore } from '../src/store/client.js'
+import { insertSettings, openStore } from '../src/store/client.js'
 import { migrate } from '../src/store/migrate.js'
+import { OTEL_TRACE_COLUMNS } from '../src/store/spans.js'
 
 const SPANS_PER_REQUEST = 512
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 2)
@@ -177,33 +178,38 @@ async function endToEnd(requests: Uint8Array[]) {
   }
 }
 
-/** The same rows, built once, inserted directly in 5,000-row batches through @clickhouse/client. */
-async function rawCeiling(requests: Uint8Array[]) {
-  const rows: object[] = []
+/**
+ * The same rows (the collector's own JSONCompactEachRow lines, parsed back into arrays), built once
+ * and inserted straight into the same engine through @clickhouse/client in batches of `batchRows`,
+ * with the collector's insert settings: what ClickHouse takes with no receiver in front of it.
+ */
+async function rawCeiling(requests: Uint8Array[], batchRows: number) {
+  const rows: unknown[][] = []
   for (const body of requests) {
     for (const resource of decodeTraceExportProto(body).resourceSpans) {
+      const values = resourceValues(resource.resource)
       for (const scope of resource.scopeSpans) {
-        const context = { resource: resource.resource, serviceName: 'checkout', scope: scope.scope }
-        for (const span of scope.spans) rows.push(toOtelTraceRow(span, context))
+        const context = { resource: values, scope: scopeValues(scope.scope) }
+        for (const span of scope.spans) rows.push(JSON.parse(otelTraceLine(span, context)))
       }
     }
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'twinspan-raw-'))
   const store = openStore({ dataDir, database: 'twinspan' })
+  const insert = (values: unknown[][], token: string) =>
+    store.client.insert({
+      table: 'twinspan.otel_traces',
+      columns: [...OTEL_TRACE_COLUMNS],
+      values,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: insertSettings(token),
+    })
   try {
     await migrate(store, { retentionDays: 30 })
-    await store.client.insert({
-      table: 'twinspan.otel_traces',
-      values: rows.slice(0, 2048),
-      format: 'JSONEachRow',
-    })
+    await insert(rows.slice(0, 2048), 'warm-up')
     const started = performance.now()
-    for (let i = 2048; i < rows.length; i += 5000) {
-      await store.client.insert({
-        table: 'twinspan.otel_traces',
-        values: rows.slice(i, i + 5000),
-        format: 'JSONEachRow',
-      })
+    for (let i = 2048; i < rows.length; i += batchRows) {
+      await insert(rows.slice(i, i + batchRows), `batch-${i}`)
     }
     return (rows.length - 2048) / ((performance.now() - started) / 1000)
   } finally {
@@ -256,7 +262,7 @@ console.log(
   `encoded ${REQUESTS} requests × ${SPANS_PER_REQUEST} spans (${mib(requests.reduce((n, r) => n + r.length, 0))}) in ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s; ${CLIENTS} clients × ${CONCURRENCY} requests in flight`,
 )
 const e2e = await endToEnd(requests)
-const ceiling = await rawCeiling(requests)
+const ceiling = await rawCeiling(requests, Math.max(2048, Math.round(e2e.rowsPerBatch)))
 const pressure = await overload(requests, e2e.spansPerSecond, 10)
 
 const ratio = e2e.spansPerSecond / ceiling

@@ -66,13 +66,16 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     alerts: () => alerting?.metrics(),
   })
   pipeline = new IngestPipeline(
-    { insert: (body, token) => insertSpanBatch(store, body, token) },
+    { insert: (body, token, format) => insertSpanBatch(store, body, token, format) },
     spool,
     {
       ...DEFAULT_PIPELINE_OPTIONS,
       maxBatchRows: config.storage.batchRows,
       maxBatchAgeMs: config.storage.batchAgeMs,
       maxQueueBytes: config.server.maxQueueBytes,
+      // chDB runs one query at a time: a second insert would only queue behind the first and halve
+      // the batch that accumulates meanwhile (docs/decisions/0003-spool-and-batching.md).
+      maxConcurrentInserts: store.embedded ? 1 : DEFAULT_PIPELINE_OPTIONS.maxConcurrentInserts,
     },
     metrics.observer,
   )

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { toOtelTraceRow } from '../src/ingest/rows.js'
+import { otelTraceLine, resourceValues, scopeValues } from '../src/ingest/rows.js'
 import { decodeTraceExportJson } from '../src/otlp/json.js'
 import { queryRows } from '../src/store/client.js'
 import { insertSpanBatch } from '../src/store/spans.js'
@@ -65,11 +65,12 @@ describe('durability against the real embedded ClickHouse', () => {
         ),
       ),
     )
-    const context = { resource: {}, serviceName: 'checkout', scope: { name: 'test', version: '' } }
+    const context = {
+      resource: resourceValues({ 'service.name': 'checkout' }),
+      scope: scopeValues({ name: 'test', version: '' }),
+    }
     const spans = decoded.resourceSpans[0]?.scopeSpans[0]?.spans ?? []
-    const body = Buffer.from(
-      `${spans.map((span) => JSON.stringify(toOtelTraceRow(span, context))).join('\n')}\n`,
-    )
+    const body = Buffer.from(`${spans.map((span) => otelTraceLine(span, context)).join('\n')}\n`)
 
     await insertSpanBatch(collector.store, body, 'batch-token-1')
     await insertSpanBatch(collector.store, body, 'batch-token-1') // a replay of an insert that had landed

@@ -156,7 +156,7 @@ it('counts a batch retried with its deduplication token once in every rollup', a
       .join('\n'),
   )
   for (let attempt = 0; attempt < 3; attempt++) {
-    await store.insertJsonLines(`${store.database}.parallel_runs`, body, 'retried-batch-1')
+    await store.insertLines(`${store.database}.parallel_runs`, body, { token: 'retried-batch-1' })
   }
   const after = await Promise.all(tables.map(total))
   expect(after.map((n, i) => n - (before[i] ?? 0))).toEqual([3, 3, 3, 3, 3])

@@ -289,3 +289,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS `twinspan`.parallel_runs_1d_mv ON CLUSTER
         max(time) AS last_seen
       FROM `twinspan`.parallel_runs_local
       GROUP BY day, experiment, candidate, operation;
+
+ALTER TABLE `twinspan`.otel_traces_local ON CLUSTER `twinspan` DROP INDEX IF EXISTS idx_res_attr_key,
+        DROP INDEX IF EXISTS idx_res_attr_value,
+        DROP INDEX IF EXISTS idx_span_attr_key,
+        DROP INDEX IF EXISTS idx_span_attr_value;

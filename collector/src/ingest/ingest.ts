@@ -1,5 +1,5 @@
 import type { TraceExport } from '../otlp/model.js'
-import { toOtelTraceRow } from './rows.js'
+import { otelTraceLine, resourceValues, scopeValues } from './rows.js'
 import { type IngestedRun, runOf } from './runs.js'
 import { isParallelRunSpan, validateParallelRunSpan } from './validate.js'
 
@@ -47,23 +47,19 @@ export class Ingest {
   ) {}
 
   async accept(request: TraceExport): Promise<IngestResult> {
-    // Each span is parsed once and serialised once, straight into the JSONEachRow body of its batch.
+    // Each span is parsed once and serialised once, straight into the JSONCompactEachRow body of its batch.
     const lines: string[] = []
     const runs: IngestedRun[] = []
     const reasons: string[] = []
     let rejected = 0
     let dropped = 0
     for (const resourceSpans of request.resourceSpans) {
-      const serviceName = resourceSpans.resource['service.name']
+      const resource = resourceValues(resourceSpans.resource)
       for (const scopeSpans of resourceSpans.scopeSpans) {
-        const context = {
-          resource: resourceSpans.resource,
-          serviceName: typeof serviceName === 'string' ? serviceName : '',
-          scope: scopeSpans.scope,
-        }
+        const context = { resource, scope: scopeValues(scopeSpans.scope) }
         for (const span of scopeSpans.spans) {
           if (!isParallelRunSpan(span)) {
-            if (this.options.keepAllSpans) lines.push(JSON.stringify(toOtelTraceRow(span, context)))
+            if (this.options.keepAllSpans) lines.push(otelTraceLine(span, context))
             else dropped++
             continue
           }
@@ -73,7 +69,7 @@ export class Ingest {
             if (reasons.length < MAX_REASONS) reasons.push(`span ${span.spanId || '(no id)'}: ${reason}`)
             continue
           }
-          lines.push(JSON.stringify(toOtelTraceRow(span, context)))
+          lines.push(otelTraceLine(span, context))
           const run = this.options.onRuns ? runOf(span) : undefined
           if (run) runs.push(run)
         }

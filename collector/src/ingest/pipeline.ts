@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto'
+import type { SpanRowFormat } from '../store/spans.js'
 import { type Spool, SpoolFullError } from './spool.js'
 
-/** Where sealed batches go: an insert that is a no-op when retried with the same token. */
+/**
+ * Where sealed batches go: an insert that is a no-op when retried with the same token. Batches are
+ * JSONCompactEachRow, except spooled ones an earlier build wrote (`format` says which).
+ */
 export interface BatchSink {
-  insert(body: Buffer, token: string): Promise<void>
+  insert(body: Buffer, token: string, format: SpanRowFormat): Promise<void>
 }
+
+/** How the rows ingest submits are encoded. */
+const FORMAT: SpanRowFormat = 'JSONCompactEachRow'
 
 export interface PipelineOptions {
   /** Seal a batch at this many rows... */
@@ -106,7 +113,7 @@ export class IngestPipeline {
     return this.storeHealthy
   }
 
-  /** Add rows (newline-terminated JSON lines); resolves when they are durable. */
+  /** Add rows (newline-terminated JSONCompactEachRow lines); resolves when they are durable. */
   submit(body: Buffer, rows: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'))
     if (rows === 0) return Promise.resolve()
@@ -213,7 +220,7 @@ export class IngestPipeline {
     const started = performance.now()
     if (this.storeHealthy) {
       try {
-        await this.insertWithTimeout(body, token)
+        await this.insertWithTimeout(body, token, FORMAT)
         this.observer.batch?.('inserted', batch.rows, (performance.now() - started) / 1000)
         settle()
         if (this.spool.size > 0 && !this.replaying) this.scheduleReplay(0)
@@ -223,7 +230,7 @@ export class IngestPipeline {
       }
     }
     try {
-      this.spool.write(body, batch.rows, token)
+      this.spool.write(body, batch.rows, token, FORMAT)
       this.observer.batch?.('spooled', batch.rows, (performance.now() - started) / 1000)
       settle()
     } catch (error) {
@@ -256,7 +263,7 @@ export class IngestPipeline {
       if (this.closed) break
       const started = performance.now()
       try {
-        await this.insertWithTimeout(this.spool.read(batch), batch.token)
+        await this.insertWithTimeout(this.spool.read(batch), batch.token, batch.format)
       } catch (error) {
         this.storeHealthy = false
         this.observer.error?.(
@@ -277,7 +284,7 @@ export class IngestPipeline {
     if (this.spool.size > 0) this.scheduleReplay(0)
   }
 
-  private insertWithTimeout(body: Buffer, token: string): Promise<void> {
+  private insertWithTimeout(body: Buffer, token: string, format: SpanRowFormat): Promise<void> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -285,6 +292,6 @@ export class IngestPipeline {
         this.options.insertTimeoutMs,
       )
     })
-    return Promise.race([this.sink.insert(body, token), timeout]).finally(() => clearTimeout(timer))
+    return Promise.race([this.sink.insert(body, token, format), timeout]).finally(() => clearTimeout(timer))
   }
 }

@@ -1,49 +1,66 @@
-import type { Attributes, AttributeValue, Span, SpanLink } from '../otlp/model.js'
-import type { OtelTraceRow } from '../store/spans.js'
+import type { Attributes, AttributeValue, Span } from '../otlp/model.js'
+
+const json = JSON.stringify
+const MAX_NANOS = 2n ** 63n - 1n
 
 // The exporter's spellings (pdata's SpanKind/StatusCode String()).
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
 const STATUS_CODES = ['Unset', 'Ok', 'Error']
 
-export interface RowContext {
-  resource: Attributes
-  serviceName: string
-  scope: { name: string; version: string }
+/**
+ * What every span of one resource and scope shares, already as JSON values: serialised once per
+ * resource and scope, not once per span (the resource attributes are most of a row's bytes).
+ */
+export interface LineContext {
+  /** ServiceName and ResourceAttributes: {@link resourceValues}. */
+  readonly resource: string
+  /** ScopeName and ScopeVersion: {@link scopeValues}. */
+  readonly scope: string
 }
 
-/** Build the `otel_traces` row of one span. */
-export function toOtelTraceRow(span: Span, context: RowContext): OtelTraceRow {
-  return {
-    Timestamp: nanosToIso(span.startTimeUnixNano),
-    TraceId: span.traceId,
-    SpanId: span.spanId,
-    ParentSpanId: span.parentSpanId,
-    TraceState: span.traceState,
-    SpanName: span.name,
-    SpanKind: SPAN_KINDS[span.kind] ?? 'Unspecified',
-    ServiceName: context.serviceName,
-    ResourceAttributes: stringMap(context.resource),
-    ScopeName: context.scope.name,
-    ScopeVersion: context.scope.version,
-    SpanAttributes: stringMap(span.attributes),
-    Duration: (span.endTimeUnixNano - span.startTimeUnixNano).toString(),
-    StatusCode: STATUS_CODES[span.status.code] ?? 'Unset',
-    StatusMessage: span.status.message,
-    'Events.Timestamp': span.events.map((e) => nanosToIso(e.timeUnixNano)),
-    'Events.Name': span.events.map((e) => e.name),
-    'Events.Attributes': span.events.map((e) => stringMap(e.attributes)),
-    'Links.TraceId': span.links.map((l: SpanLink) => l.traceId),
-    'Links.SpanId': span.links.map((l) => l.spanId),
-    'Links.TraceState': span.links.map((l) => l.traceState),
-    'Links.Attributes': span.links.map((l) => stringMap(l.attributes)),
+/** The ServiceName (`service.name`, or empty) and ResourceAttributes values of a resource's rows. */
+export function resourceValues(resource: Attributes): string {
+  const serviceName = resource['service.name']
+  return `${json(typeof serviceName === 'string' ? serviceName : '')},${json(stringMap(resource))}`
+}
+
+export function scopeValues(scope: { name: string; version: string }): string {
+  return `${json(scope.name)},${json(scope.version)}`
+}
+
+/**
+ * The `otel_traces` row of one span as a JSONCompactEachRow line: a JSON array in the order of
+ * `OTEL_TRACE_COLUMNS` (collector/src/store/spans.ts), built as text because this runs for every
+ * span received.
+ */
+export function otelTraceLine(span: Span, context: LineContext): string {
+  const duration =
+    span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n
+  let line = `[${nanosText(span.startTimeUnixNano)},${json(span.traceId)},${json(span.spanId)},${json(span.parentSpanId)},${json(span.traceState)},${json(span.name)},"${SPAN_KINDS[span.kind] ?? 'Unspecified'}",${context.resource},${context.scope},${json(stringMap(span.attributes))},${duration},"${STATUS_CODES[span.status.code] ?? 'Unset'}",${json(span.status.message)},`
+  const { events, links } = span
+  if (events.length === 0) line += '[],[],[],'
+  else {
+    line += `[${events.map((e) => nanosText(e.timeUnixNano)).join(',')}],`
+    line += `${json(events.map((e) => e.name))},${json(events.map((e) => stringMap(e.attributes)))},`
   }
+  if (links.length === 0) line += '[],[],[],[]]'
+  else {
+    line += `${json(links.map((l) => l.traceId))},${json(links.map((l) => l.spanId))},`
+    line += `${json(links.map((l) => l.traceState))},${json(links.map((l) => stringMap(l.attributes)))}]`
+  }
+  return line
 }
 
-/** Nanoseconds since the epoch as an ISO-8601 UTC string with nanosecond precision. */
-export function nanosToIso(nanos: bigint): string {
+/**
+ * Nanoseconds since the epoch as a quoted `"<seconds>.<nanoseconds>"`, which ClickHouse reads into
+ * DateTime64(9) exactly (cheaper to build than an ISO-8601 string).
+ */
+export function nanosText(time: bigint): string {
+  // DateTime64(9) holds an Int64 of nanoseconds; a time outside it would fail the whole batch.
+  const nanos = time < 0n ? 0n : time > MAX_NANOS ? MAX_NANOS : time
   const seconds = nanos / 1_000_000_000n
-  const fraction = (nanos % 1_000_000_000n).toString().padStart(9, '0')
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction}Z`
+  const fraction = Number(nanos - seconds * 1_000_000_000n)
+  return `"${seconds}.${String(fraction).padStart(9, '0')}"`
 }
 
 /** Attributes as the exporter stores them: strings as they are, everything else as text (arrays and maps as JSON). */

@@ -11,6 +11,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import type { SpanRowFormat } from '../store/spans.js'
 
 /** A batch waiting in the spool: its rows and the dedup token it was (or will be) inserted with. */
 export interface SpooledBatch {
@@ -18,6 +19,8 @@ export interface SpooledBatch {
   token: string
   rows: number
   bytes: number
+  /** How its rows are encoded: what ingest writes now, or JSONEachRow in files earlier builds left. */
+  format: SpanRowFormat
 }
 
 /** The spool is at its size bound; the receiver answers 503 with Retry-After. */
@@ -25,11 +28,15 @@ export class SpoolFullError extends Error {
   override name = 'SpoolFullError'
 }
 
-const SUFFIX = '.ndjson'
+/** File suffix per row format; `.ndjson` (JSONEachRow) is only ever read, from earlier builds' spools. */
+const SUFFIXES: Record<SpanRowFormat, string> = {
+  JSONCompactEachRow: '.compact.ndjson',
+  JSONEachRow: '.ndjson',
+}
 
 /**
  * Batches that could not be inserted, kept on disk until they are. One file per batch, named
- * `<sequence>-<rows>-<token>.ndjson`, written to a temporary name, fsynced, renamed and the directory
+ * `<sequence>-<rows>-<token>.compact.ndjson`, written to a temporary name, fsynced, renamed and the directory
  * fsynced: a file under its final name is complete. Design: docs/decisions/0003-spool-and-batching.md.
  */
 export class Spool {
@@ -72,12 +79,17 @@ export class Spool {
   }
 
   /** Durably store a batch. Throws {@link SpoolFullError} when it would pass the bound. */
-  write(body: Buffer, rows: number, token: string): SpooledBatch {
+  write(
+    body: Buffer,
+    rows: number,
+    token: string,
+    format: SpanRowFormat = 'JSONCompactEachRow',
+  ): SpooledBatch {
     if (!this.hasRoom(body.length)) {
       throw new SpoolFullError(`spool ${this.dir} is full (${this.bytesUsed} of ${this.maxBytes} bytes)`)
     }
     this.sequence++
-    const name = `${String(this.sequence).padStart(12, '0')}-${rows}-${token}${SUFFIX}`
+    const name = `${String(this.sequence).padStart(12, '0')}-${rows}-${token}${SUFFIXES[format]}`
     const temporary = join(this.dir, `${name}.tmp`)
     const fd = openSync(temporary, 'w')
     try {
@@ -89,7 +101,7 @@ export class Spool {
     }
     renameSync(temporary, join(this.dir, name))
     syncDirectory(this.dir)
-    const batch: SpooledBatch = { file: name, token, rows, bytes: body.length }
+    const batch: SpooledBatch = { file: name, token, rows, bytes: body.length, format }
     this.entries.set(name, batch)
     this.bytesUsed += body.length
     return batch
@@ -113,9 +125,10 @@ export class Spool {
 }
 
 function parseName(name: string): SpooledBatch | undefined {
-  const match = /^(\d+)-(\d+)-([A-Za-z0-9_-]+)\.ndjson$/.exec(name)
+  const match = /^(\d+)-(\d+)-([A-Za-z0-9_-]+)(\.compact)?\.ndjson$/.exec(name)
   if (!match) return undefined
-  return { file: name, rows: Number(match[2]), token: match[3] as string, bytes: 0 }
+  const format: SpanRowFormat = match[4] ? 'JSONCompactEachRow' : 'JSONEachRow'
+  return { file: name, rows: Number(match[2]), token: match[3] as string, bytes: 0, format }
 }
 
 function syncDirectory(dir: string): void {

@@ -6,8 +6,6 @@ export const FIXED64 = 1
 export const LENGTH_DELIMITED = 2
 export const FIXED32 = 5
 
-const utf8 = new TextDecoder('utf-8')
-
 /**
  * A minimal protobuf reader over one buffer: enough for OTLP's messages (varints, fixed64,
  * length-delimited, fixed32). Every read is bounds-checked; malformed input throws
@@ -16,13 +14,11 @@ const utf8 = new TextDecoder('utf-8')
 export class ProtoReader {
   pos: number
   readonly end: number
+  /** The body as a Buffer (no copy): Buffer's toString of a range beats TextDecoder on short fields. */
+  readonly buf: Buffer
   private readonly view: DataView
-  constructor(
-    readonly buf: Uint8Array,
-    start = 0,
-    end = buf.length,
-    view?: DataView,
-  ) {
+  constructor(buf: Uint8Array, start = 0, end = buf.length, view?: DataView) {
+    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
     this.pos = start
     this.end = end
     this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
@@ -32,12 +28,15 @@ export class ProtoReader {
     return this.pos >= this.end
   }
 
-  /** Read a field tag; returns [fieldNumber, wireType]. */
-  tag(): [number, number] {
-    const value = this.varint32()
-    const field = value >>> 3
-    if (field === 0) throw new OtlpDecodeError(`invalid field number 0 at byte ${this.pos}`)
-    return [field, value & 7]
+  /**
+   * Read a field key: `field << 3 | wireType` (callers split it with `>>> 3` and `& 7`). A number,
+   * not a pair: this runs for every field of every span, and a tuple per field was most of the
+   * decoder's garbage.
+   */
+  tag(): number {
+    const key = this.varint32()
+    if (key >>> 3 === 0) throw new OtlpDecodeError(`invalid field number 0 at byte ${this.pos}`)
+    return key
   }
 
   /** Read a varint that fits 32 bits (tags, lengths, enums, uint32). Longer encodings keep the low bits. */
@@ -93,35 +92,36 @@ export class ProtoReader {
     return value
   }
 
-  /** Read a length prefix and return [start, end) of the payload, advancing past it. */
-  span(): [number, number] {
+  /** Read a length prefix and advance past the payload; returns where the payload starts (it ends at `pos`). */
+  delimited(): number {
     const length = this.varint32()
     this.need(length)
     const start = this.pos
     this.pos += length
-    return [start, this.pos]
+    return start
   }
 
   /** A sub-reader over the next length-delimited field. */
   message(): ProtoReader {
-    const [start, end] = this.span()
-    return new ProtoReader(this.buf, start, end, this.view)
+    const start = this.delimited()
+    return new ProtoReader(this.buf, start, this.pos, this.view)
   }
 
+  /** UTF-8 text; invalid sequences become U+FFFD, as protobuf runtimes and TextDecoder do. */
   string(): string {
-    const [start, end] = this.span()
-    return utf8.decode(this.buf.subarray(start, end))
+    const start = this.delimited()
+    return this.buf.toString('utf8', start, this.pos)
   }
 
   bytes(): Uint8Array {
-    const [start, end] = this.span()
-    return this.buf.subarray(start, end)
+    const start = this.delimited()
+    return this.buf.subarray(start, this.pos)
   }
 
   /** Bytes as lower-case hex (trace and span ids). */
   hex(): string {
-    const [start, end] = this.span()
-    return Buffer.from(this.buf.buffer, this.buf.byteOffset + start, end - start).toString('hex')
+    const start = this.delimited()
+    return this.buf.toString('hex', start, this.pos)
   }
 
   /** Skip a field of the given wire type (unknown fields are ignored, per protobuf). */
@@ -135,7 +135,7 @@ export class ProtoReader {
         this.pos += 8
         return
       case LENGTH_DELIMITED:
-        this.span()
+        this.delimited()
         return
       case FIXED32:
         this.need(4)

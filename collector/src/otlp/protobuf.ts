@@ -21,7 +21,9 @@ export function decodeTraceExportProto(body: Uint8Array): TraceExport {
   const reader = new ProtoReader(body)
   const resourceSpans: ResourceSpans[] = []
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 1 && wire === LENGTH_DELIMITED) resourceSpans.push(readResourceSpans(reader.message()))
     else reader.skip(wire)
   }
@@ -32,7 +34,9 @@ function readResourceSpans(reader: ProtoReader): ResourceSpans {
   let resource: Attributes = {}
   const scopeSpans: ScopeSpans[] = []
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 1 && wire === LENGTH_DELIMITED) resource = readResource(reader.message())
     else if (field === 2 && wire === LENGTH_DELIMITED) scopeSpans.push(readScopeSpans(reader.message()))
     else reader.skip(wire)
@@ -43,7 +47,9 @@ function readResourceSpans(reader: ProtoReader): ResourceSpans {
 function readResource(reader: ProtoReader): Attributes {
   const attributes: Attributes = {}
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 1 && wire === LENGTH_DELIMITED) readKeyValue(reader.message(), attributes)
     else reader.skip(wire)
   }
@@ -54,11 +60,15 @@ function readScopeSpans(reader: ProtoReader): ScopeSpans {
   const scope = { name: '', version: '' }
   const spans: Span[] = []
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 1 && wire === LENGTH_DELIMITED) {
       const scopeReader = reader.message()
       while (!scopeReader.done()) {
-        const [f, w] = scopeReader.tag()
+        const itemTag = scopeReader.tag()
+        const f = itemTag >>> 3
+        const w = itemTag & 7
         if (f === 1 && w === LENGTH_DELIMITED) scope.name = scopeReader.string()
         else if (f === 2 && w === LENGTH_DELIMITED) scope.version = scopeReader.string()
         else scopeReader.skip(w)
@@ -72,7 +82,9 @@ function readScopeSpans(reader: ProtoReader): ScopeSpans {
 function readSpan(reader: ProtoReader): Span {
   const span = emptySpan()
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     const expected = SPAN_FIELD_WIRE[field]
     if (expected === undefined) {
       reader.skip(wire) // unknown or unused field (flags, dropped counts)
@@ -141,7 +153,9 @@ const SPAN_FIELD_WIRE: Record<number, number> = {
 function readEvent(reader: ProtoReader): SpanEvent {
   const event: SpanEvent = { timeUnixNano: 0n, name: '', attributes: {} }
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 1 && wire === FIXED64) event.timeUnixNano = reader.fixed64()
     else if (field === 2 && wire === LENGTH_DELIMITED) event.name = reader.string()
     else if (field === 3 && wire === LENGTH_DELIMITED) readKeyValue(reader.message(), event.attributes)
@@ -153,7 +167,9 @@ function readEvent(reader: ProtoReader): SpanEvent {
 function readLink(reader: ProtoReader): SpanLink {
   const link: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: {} }
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 1 && wire === LENGTH_DELIMITED) link.traceId = reader.hex()
     else if (field === 2 && wire === LENGTH_DELIMITED) link.spanId = reader.hex()
     else if (field === 3 && wire === LENGTH_DELIMITED) link.traceState = reader.string()
@@ -166,7 +182,9 @@ function readLink(reader: ProtoReader): SpanLink {
 function readStatus(reader: ProtoReader): { code: StatusCode; message: string } {
   const status: { code: StatusCode; message: string } = { code: 0, message: '' }
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 2 && wire === LENGTH_DELIMITED) status.message = reader.string()
     else if (field === 3 && wire === VARINT) {
       const code = reader.varint32()
@@ -180,7 +198,9 @@ function readKeyValue(reader: ProtoReader, into: Record<string, AttributeValue>)
   let key = ''
   let value: AttributeValue = null
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 1 && wire === LENGTH_DELIMITED) key = reader.string()
     else if (field === 2 && wire === LENGTH_DELIMITED) value = readAnyValue(reader.message())
     else reader.skip(wire)
@@ -191,7 +211,9 @@ function readKeyValue(reader: ProtoReader, into: Record<string, AttributeValue>)
 function readAnyValue(reader: ProtoReader): AttributeValue {
   let value: AttributeValue = null
   while (!reader.done()) {
-    const [field, wire] = reader.tag()
+    const tag = reader.tag()
+    const field = tag >>> 3
+    const wire = tag & 7
     if (field === 1 && wire === LENGTH_DELIMITED) value = reader.string()
     else if (field === 2 && wire === VARINT) value = reader.bool()
     else if (field === 3 && wire === VARINT) value = narrowInt(reader.varint64())
@@ -200,7 +222,9 @@ function readAnyValue(reader: ProtoReader): AttributeValue {
       const array: AttributeValue[] = []
       const arrayReader = reader.message()
       while (!arrayReader.done()) {
-        const [f, w] = arrayReader.tag()
+        const itemTag = arrayReader.tag()
+        const f = itemTag >>> 3
+        const w = itemTag & 7
         if (f === 1 && w === LENGTH_DELIMITED) array.push(readAnyValue(arrayReader.message()))
         else arrayReader.skip(w)
       }
@@ -209,7 +233,9 @@ function readAnyValue(reader: ProtoReader): AttributeValue {
       const kvlist: Record<string, AttributeValue> = {}
       const listReader = reader.message()
       while (!listReader.done()) {
-        const [f, w] = listReader.tag()
+        const itemTag = listReader.tag()
+        const f = itemTag >>> 3
+        const w = itemTag & 7
         if (f === 1 && w === LENGTH_DELIMITED) readKeyValue(listReader.message(), kvlist)
         else listReader.skip(w)
       }

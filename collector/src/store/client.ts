@@ -23,19 +23,34 @@ export interface Store {
   embedded: boolean
   /** Where the data lives, for humans: the data directory or the server URL. */
   location: string
-  /** Insert newline-delimited JSON rows; `token` makes a retried insert of the same batch a no-op. */
-  insertJsonLines(table: string, body: Buffer, token?: string): Promise<void>
+  /** Insert newline-delimited JSON rows (JSONEachRow unless `format` says otherwise). */
+  insertLines(table: string, body: Buffer, options?: InsertOptions): Promise<void>
   close(): Promise<void>
+}
+
+export interface InsertOptions {
+  /** Makes a retried insert of the same batch a no-op, in the table and every view it feeds. */
+  token?: string
+  format?: 'JSONEachRow' | 'JSONCompactEachRow'
+  /** The columns each line's values are for (JSONCompactEachRow), in order. */
+  columns?: readonly string[]
 }
 
 /** The oldest ClickHouse server twinspan supports (the floor of @clickhouse/client). */
 export const MIN_SERVER_VERSION: [number, number] = [24, 8]
 
 /** Settings that make `insert_deduplication_token` hold through the materialized views. */
-function insertSettings(token: string | undefined, cluster?: string): Record<string, string | number> {
-  // The collector batches itself; the server's async-insert buffering (on by default in chDB) would
-  // only add a flush delay to every insert.
-  const settings: Record<string, string | number> = { async_insert: 0 }
+export function insertSettings(token: string | undefined, cluster?: string): Record<string, string | number> {
+  const settings: Record<string, string | number> = {
+    // The collector batches itself; the server's async-insert buffering (on by default in chDB) would
+    // only add a flush delay to every insert.
+    async_insert: 0,
+    // chDB runs one query at a time, so an insert has to use both cores by itself: parse the batch in
+    // 1 MiB chunks in parallel (the default 10 MiB is a whole batch) and push the block through the
+    // materialized views in parallel. Measured in docs/decisions/0003-spool-and-batching.md.
+    min_chunk_bytes_for_parallel_parsing: 1024 * 1024,
+    parallel_view_processing: 1,
+  }
   // A Distributed table forwards in the background by default: wait until the shard has the rows.
   if (cluster) settings.insert_distributed_sync = 1
   if (token) {
@@ -68,10 +83,11 @@ export function openStore(options: StoreOptions): Store {
       database: options.database,
       embedded: false,
       location: options.url,
-      async insertJsonLines(table, body, token) {
-        // JSONEachRow is not a "raw" format for client.insert; exec streams the body as it is.
+      async insertLines(table, body, { token, format = 'JSONEachRow', columns } = {}) {
+        // JSON lines are not a "raw" format for client.insert; exec streams the body as it is.
+        const columnList = columns ? ` (${columns.map((c) => `\`${c}\``).join(', ')})` : ''
         const result = await client.exec({
-          query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+          query: `INSERT INTO ${table}${columnList} FORMAT ${format}`,
           values: Readable.from([body]),
           clickhouse_settings: insertSettings(token, options.cluster),
         })
@@ -94,12 +110,13 @@ export function openStore(options: StoreOptions): Store {
     database: options.database,
     embedded: true,
     location: dataDir,
-    async insertJsonLines(table, body, token) {
+    async insertLines(table, body, { token, format = 'JSONEachRow', columns } = {}) {
       // chDB's raw insert hands the buffer to the engine's parser without copying it into a SQL string.
       await connection.chdb.rawInsert({
         table,
         values: body,
-        format: 'JSONEachRow',
+        format,
+        columns: columns && [...columns],
         settings: insertSettings(token),
       })
     },

@@ -52,7 +52,7 @@ export function migrationsTableDdl(database: string): string {
 const SHARDING_KEYS: Record<string, string> = { otel_traces: 'cityHash64(TraceId)' }
 const CREATE_TABLE = /^\s*CREATE TABLE IF NOT EXISTS `([^`]+)`\.(\w+) \(/
 const CREATE_VIEW = /^\s*CREATE MATERIALIZED VIEW IF NOT EXISTS `([^`]+)`\.(\w+) TO `([^`]+)`\.(\w+) AS/
-const ALTER_TABLE = /^\s*ALTER TABLE `([^`]+)`\.(\w+) /
+const ALTER_TABLE = /^\s*ALTER TABLE `([^`]+)`\.(\w+)\s+/
 const INSERT = /^\s*INSERT INTO /
 
 function toCluster(statement: string, database: string, cluster: string): string[] {

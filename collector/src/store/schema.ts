@@ -279,6 +279,20 @@ export const MIGRATIONS: Migration[] = [
       ${runsRollupSelect(db, 'day')}`,
     ],
   },
+  {
+    version: 4,
+    name: 'drop the span and resource attribute skip indexes from otel_traces',
+    // They made every insert 40% slower in chDB (any one of the four cost nearly what all four did),
+    // and twinspan never filters raw spans by attribute: runs are read from parallel_runs. Trace-id
+    // lookups keep idx_trace_id (docs/decisions/0001-storage-layout.md tells how to add them back).
+    statements: (db) => [
+      `ALTER TABLE \`${db}\`.otel_traces
+        DROP INDEX IF EXISTS idx_res_attr_key,
+        DROP INDEX IF EXISTS idx_res_attr_value,
+        DROP INDEX IF EXISTS idx_span_attr_key,
+        DROP INDEX IF EXISTS idx_span_attr_value`,
+    ],
+  },
 ]
 
 /** Runs per UTC hour or day and dimension, with latency states and first/last run time (migrations 2, 3). */
