@@ -42,6 +42,12 @@ if (process.env.MIRROR === '1') {
     if (message === 'stats') process.send?.({ outcomes, matches, inFlight: runs?.inFlight })
   })
 }
+// CPU this process has spent so far (user + system, µs), for bench/cost.ts
+process.on('message', (message) => {
+  if (message !== 'cpu') return
+  const used = process.cpuUsage()
+  process.send?.({ cpuUs: used.user + used.system })
+})
 app.get('/orders/:id', async (req, res) => {
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs))
   const until = performance.now() + workMs

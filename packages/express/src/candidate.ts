@@ -1,8 +1,9 @@
 /**
- * The candidate leg: send the mirrored request with `node:http`/`node:https` and read the
- * response, bounded. `node:http` rather than `fetch`: it is cheaper per request on Node 20, it
- * does not follow redirects or decode bodies behind our back (a redirect or an encoding is part
- * of what is compared), and its agent bounds the sockets the mirror may hold.
+ * The candidate leg: send the mirrored request and read the response, bounded. By default over
+ * the mirror's own keep-alive client ({@link CandidatePool}), the cheapest way found to do it
+ * (decision 0041); with a user-supplied `agent` (TLS settings, proxies), over `node:http`/`node:https`
+ * through it. Never `fetch`: it follows redirects and decodes bodies behind our back (both are part
+ * of what is compared) and costs the most per request.
  *
  * Anything but a response (refused, reset, not HTTP, aborted at the deadline) rejects: the run
  * records it as `shadow_error` (or `timeout`, which the SDK decides at the deadline).
@@ -10,14 +11,19 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { context, propagation } from '@opentelemetry/api'
+import type { CandidatePool } from './candidate-pool.js'
 import { decodeBody } from './decode.js'
 import { comparableHeaders } from './headers.js'
 import { BoundedBody, type ObservedResponse } from './response.js'
+import type { ResponseReader } from './response-reader.js'
 
 /** Where and how the candidate is reached. */
 export interface CandidateTarget {
   readonly url: URL
-  readonly agent: http.Agent
+  /** The user's agent: requests go through `node:http` with it. */
+  readonly agent: http.Agent | undefined
+  /** Otherwise the mirror's own connections. */
+  readonly pool: CandidatePool | undefined
   readonly maxBodyBytes: number
 }
 
@@ -30,14 +36,67 @@ export interface MirroredRequest {
   readonly body: Buffer | undefined
 }
 
-/** A keep-alive agent for `url`'s protocol holding at most `maxSockets` sockets. */
-export function candidateAgent(url: URL, maxSockets: number): http.Agent {
-  const options = { keepAlive: true, maxSockets, maxFreeSockets: Math.min(maxSockets, 256) }
-  return url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options)
-}
+/** Methods whose requests carry a body by convention: an empty one is sent as `content-length: 0`. */
+const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'])
+const LINE_BREAK = /[\r\n\0]/
 
 /** Send `request` to the candidate; resolves with its response, body decoded and bounded. */
 export function sendToCandidate(
+  target: CandidateTarget,
+  request: MirroredRequest,
+  signal: AbortSignal | undefined,
+): Promise<ObservedResponse> {
+  const pool = target.pool
+  if (pool === undefined) return sendThroughAgent(target, request, signal)
+  const { headers, body } = request
+  // the candidate's own spans join the trace under the shadow span (a no-op without a propagator)
+  propagation.inject(context.active(), headers)
+  const base = target.url.pathname.endsWith('/') ? target.url.pathname.slice(0, -1) : target.url.pathname
+  let head = `${request.method} ${base}${request.path} HTTP/1.1\r\n`
+  for (const name in headers) {
+    const value = headers[name]
+    if (value === undefined) continue
+    if (Array.isArray(value)) {
+      for (const item of value) if (!LINE_BREAK.test(item)) head += `${name}: ${item}\r\n`
+    } else {
+      const text = String(value)
+      if (!LINE_BREAK.test(text)) head += `${name}: ${text}\r\n`
+    }
+  }
+  head += 'connection: keep-alive\r\n' // HTTP/1.1's default, said for servers that want it said
+  if (body !== undefined) head += `content-length: ${body.length}\r\n`
+  else if (!BODYLESS_BY_DEFAULT.has(request.method)) head += 'content-length: 0\r\n'
+  head += '\r\n'
+  // header values came through Node's parser as latin1 text: written back byte for byte
+  const payload =
+    body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body])
+  return pool.request(request.method, payload, signal).then((reader) => observed(reader, target.maxBodyBytes))
+}
+
+/** The response read off the wire, as compared: connection-level headers dropped, body decoded. */
+function observed(
+  reader: ResponseReader,
+  maxBodyBytes: number,
+): ObservedResponse | Promise<ObservedResponse> {
+  const { body } = reader
+  const response = {
+    status: reader.status,
+    headers: comparableHeaders(reader.headers),
+    bodyBytes: body.bytes,
+    body: body.take(),
+    truncated: body.truncated,
+  }
+  const encoding = reader.headers['content-encoding']
+  if (encoding === undefined) return response
+  return decodeBody(response.body, String(encoding), maxBodyBytes).then((decoded) => ({
+    ...response,
+    body: decoded.body,
+    truncated: response.truncated || decoded.truncated,
+  }))
+}
+
+/** `sendToCandidate` through the user's agent, over `node:http`/`node:https`. */
+function sendThroughAgent(
   target: CandidateTarget,
   request: MirroredRequest,
   signal: AbortSignal | undefined,

@@ -5,12 +5,12 @@
  * times both sides, compares with `compareHttp`, and records the linked spans. The client's
  * response is written by the app as always: the run is never awaited on the request's path.
  */
-import type { Agent } from 'node:http'
 import { diag, type Span, trace } from '@opentelemetry/api'
 import { ATTR_OPERATION } from '@twinspan/conventions'
 import { type Experiment, experiment, type RunResult, shadowSignal } from '@twinspan/sdk'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { candidateAgent, sendToCandidate } from './candidate.js'
+import { sendToCandidate } from './candidate.js'
+import { CandidatePool } from './candidate-pool.js'
 import { captureResponse } from './capture.js'
 import { compareResponses } from './comparison.js'
 import { mirroredHeaders } from './headers.js'
@@ -65,8 +65,8 @@ export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware 
   const settings = settingsOf(options)
   const { maxBodyBytes, candidate, methods } = settings
   // created once the SDK has checked maxInFlight (below)
-  let ownAgent: Agent | undefined
-  const target = { url: candidate, agent: options.agent as Agent, maxBodyBytes }
+  let pool: CandidatePool | undefined
+  const target = { url: candidate, agent: options.agent, pool, maxBodyBytes }
   const fixedOperation = typeof options.operation === 'string' ? options.operation : undefined
   const operationOf = typeof options.operation === 'function' ? options.operation : undefined
 
@@ -179,8 +179,8 @@ export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware 
   })
 
   if (options.agent === undefined) {
-    ownAgent = candidateAgent(candidate, settings.maxInFlight)
-    target.agent = ownAgent
+    pool = new CandidatePool(candidate, settings.maxInFlight, maxBodyBytes)
+    target.pool = pool
   }
 
   const skipped: Record<BodySkipReason, number> = { request_body_too_large: 0, request_body_unreadable: 0 }
@@ -215,7 +215,7 @@ export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware 
     close: {
       value: async () => {
         await run.flush()
-        ownAgent?.destroy()
+        pool?.close()
       },
       enumerable: true,
     },
