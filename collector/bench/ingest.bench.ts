@@ -2,8 +2,9 @@
  * pnpm bench:ingest — OTLP/protobuf ingest into the collector on embedded ClickHouse.
  *
  * 1. End to end: pre-encoded requests of 512 spans (256 runs: primary + shadow) from concurrent
- *    clients over loopback into a `twinspan serve` child process. A 200 means durable, so
- *    acknowledged spans/s is stored spans/s. Also p50/p99 response latency.
+ *    clients over loopback into a `twinspan serve` child process, timed until ClickHouse holds every
+ *    acknowledged span (a 200 means fsynced in the spool; the insert follows). Also p50/p99
+ *    response latency.
  * 2. Raw ceiling, same run: the same rows inserted straight into the same engine through
  *    @clickhouse/client (chDB connection), in batches of the collector's size.
  * 3. Overload: offered about twice the measured capacity (open loop); the collector must answer
@@ -47,6 +48,8 @@ const TARGET_SPANS_PER_S = 80_000
 const TARGET_RATIO = 0.5
 const RSS_LIMIT_BYTES = 1024 ** 3
 const here = dirname(fileURLToPath(import.meta.url))
+/** Extra node flags for the collector process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
 /** Encode `count` requests with the official OTLP protobuf serializer (what the proto exporter sends). */
 function encodeRequests(count: number): Uint8Array[] {
@@ -100,12 +103,22 @@ function startCollector(
 ): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    [resolve(here, '../bin/twinspan.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs],
+    [
+      ...NODE_ARGS,
+      resolve(here, '../bin/twinspan.js'),
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   return new Promise((resolveStart, reject) => {
     let output = ''
     child.stdout?.on('data', (chunk: Buffer) => {
+      if (NODE_ARGS.length > 0) process.stderr.write(chunk) // e.g. --trace-gc output
       output += chunk.toString()
       const match = /listening on (http:\/\/\S+)/.exec(output)
       if (match?.[1]) resolveStart({ url: match[1], child })
@@ -156,12 +169,20 @@ async function endToEnd(requests: Uint8Array[]) {
         }
       }),
     )
+    // A 200 means the spans are fsynced in the spool; they count as stored once ClickHouse has them.
+    const acknowledged = (statuses.get(200) ?? 0) * SPANS_PER_REQUEST
+    const warmUp = 4 * SPANS_PER_REQUEST
+    let metrics = ''
+    let stored = 0
+    while (stored < acknowledged + warmUp) {
+      metrics = await (await fetch(`${url}/metrics`)).text()
+      stored = Number(/^twinspan_batch_rows_total\{outcome="inserted"\} (\S+)$/m.exec(metrics)?.[1] ?? 0)
+      if (stored < acknowledged + warmUp) await new Promise((r) => setTimeout(r, 20))
+    }
     const seconds = (performance.now() - started) / 1000
     clearInterval(sampler)
-    const metrics = await (await fetch(`${url}/metrics`)).text()
     const batches = Number(/^twinspan_batches_total\{outcome="inserted"\} (\S+)$/m.exec(metrics)?.[1] ?? 0)
     latencies.sort((a, b) => a - b)
-    const acknowledged = (statuses.get(200) ?? 0) * SPANS_PER_REQUEST
     return {
       spansPerSecond: acknowledged / seconds,
       p50: percentile(latencies, 0.5),

@@ -98,7 +98,7 @@ afterAll(async () => {
 describe('Alertmanager receiver', () => {
   it('posts our alerts to /api/v2/alerts with labels, annotations, startsAt and endsAt, and resolves them', async () => {
     const t0 = Date.now()
-    await sendRuns(collector.url, {
+    await sendRuns(collector, {
       experiment: 'am-exp',
       count: 30,
       operation: 'POST /quote',
@@ -142,7 +142,7 @@ describe('Alertmanager receiver', () => {
   })
 
   it('deduplicates the same alert sent by two collector replicas', async () => {
-    await sendRuns(collector.url, { experiment: 'am-ha', count: 5 })
+    await sendRuns(collector, { experiment: 'am-ha', count: 5 })
     await waitFor(
       () => listed('am-ha'),
       (list) => list.length === 1,

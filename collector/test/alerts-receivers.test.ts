@@ -105,8 +105,8 @@ describe('PagerDuty', () => {
     const t0 = Date.now()
     const paths = (i: number) => (i % 2 === 0 ? ['total'] : [`items[${i % 7}].price`, 'total'])
     await Promise.all([
-      sendRuns(collector.url, { experiment: 'burst-a', count: 250, paths }, 50),
-      sendRuns(collector.url, { experiment: 'burst-b', count: 250, paths }, 50),
+      sendRuns(collector, { experiment: 'burst-a', count: 250, paths }, 50),
+      sendRuns(collector, { experiment: 'burst-b', count: 250, paths }, 50),
     ])
     await waitFor(
       () => triggers('burst-a').length + triggers('burst-b').length,
@@ -207,7 +207,7 @@ describe('PagerDuty', () => {
   it('repeats a page only after repeatInterval while the problem persists', async () => {
     const until = Date.now() + 2 * REPEAT + 600
     while (Date.now() < until) {
-      await sendRuns(collector.url, { experiment: 'repeat-check', count: 1 })
+      await sendRuns(collector, { experiment: 'repeat-check', count: 1 })
       await sleep(150)
     }
     const sent = triggers('repeat-check')
@@ -222,7 +222,7 @@ describe('PagerDuty', () => {
   })
 
   it('delivers exactly once when PagerDuty answers 500 twice, then 202', async () => {
-    await sendRuns(collector.url, { experiment: 'flaky', count: 20 })
+    await sendRuns(collector, { experiment: 'flaky', count: 20 })
     await waitFor(
       () => triggers('flaky').length,
       (n) => n === 1,
@@ -236,7 +236,7 @@ describe('PagerDuty', () => {
     const gaps = attempts.slice(1).map((r, i) => r.at - (attempts[i] as Recorded).at)
     expect(gaps[0]).toBeGreaterThanOrEqual(50) // 100 ms backoff, half of it jitter
     expect(gaps[1]).toBeGreaterThanOrEqual(100)
-    await sendRuns(collector.url, { experiment: 'flaky', count: 1 }) // still firing while we look
+    await sendRuns(collector, { experiment: 'flaky', count: 1 }) // still firing while we look
     const metrics = await (await fetch(`${collector.url}/metrics`)).text()
     expect(
       metricValue(metrics, 'twinspan_notification_retries_total{receiver="oncall"}'),
@@ -283,7 +283,7 @@ describe('silences', () => {
         },
       ],
     })
-    await sendRuns(collector.url, { experiment: 'silenced', count: 50 })
+    await sendRuns(collector, { experiment: 'silenced', count: 50 })
     await sleep(GROUP_WAIT + 2 * GROUP_INTERVAL)
     expect(pagerduty.requests.filter((r) => r.body?.payload?.component === 'silenced')).toEqual([])
     const { body } = await api<{
@@ -292,7 +292,7 @@ describe('silences', () => {
     const [silenced] = body.alerts.filter((a) => a.labels.experiment === 'silenced')
     expect(silenced).toMatchObject({ state: 'suppressed', status: { silencedBy: [created.body.id] } })
 
-    await sendRuns(collector.url, { experiment: 'silenced', count: 1 }) // still failing when the silence ends
+    await sendRuns(collector, { experiment: 'silenced', count: 1 }) // still failing when the silence ends
     const expired = await api<SilenceBody>(`/api/silences/${created.body.id}`, { method: 'DELETE' })
     expect(expired).toMatchObject({ status: 200, body: { status: { state: 'expired' } } })
     await waitFor(
@@ -337,20 +337,20 @@ describe('silences', () => {
 describe('Slack', () => {
   it('posts text and blocks, one message a second, and a critical alert inhibits the major ones of its experiment', async () => {
     await Promise.all([
-      sendRuns(collector.url, {
+      sendRuns(collector, {
         experiment: 'slack-a',
         count: 20,
         severity: 'major',
         paths: () => ['shipping.carrier'],
       }),
-      sendRuns(collector.url, {
+      sendRuns(collector, {
         experiment: 'slack-b',
         count: 5,
         severity: 'major',
         operation: 'GET /quote',
       }),
-      sendRuns(collector.url, { experiment: 'inhibited', count: 5, severity: 'critical' }),
-      sendRuns(collector.url, { experiment: 'inhibited', count: 5, severity: 'major' }),
+      sendRuns(collector, { experiment: 'inhibited', count: 5, severity: 'critical' }),
+      sendRuns(collector, { experiment: 'inhibited', count: 5, severity: 'major' }),
     ])
     await waitFor(
       () => slackFor('slack-a').length + slackFor('slack-b').length,
@@ -403,7 +403,7 @@ describe('Slack', () => {
   })
 
   it('honours Retry-After on 429', async () => {
-    await sendRuns(collector.url, { experiment: 'slack-429', count: 3, severity: 'major' })
+    await sendRuns(collector, { experiment: 'slack-429', count: 3, severity: 'major' })
     await waitFor(
       () => slackFor('slack-429').filter((r) => r.status === 200).length,
       (n) => n === 1,

@@ -69,7 +69,7 @@ const events = (experiment: string, action: 'trigger' | 'resolve', accepted = tr
 describe('a collector restart', () => {
   it('between trigger and resolve neither re-pages nor loses the resolve', async () => {
     let running = await start()
-    await sendRuns(running.url, { experiment: 'restart-1', count: 40 })
+    await sendRuns(running, { experiment: 'restart-1', count: 40 })
     await waitFor(
       () => events('restart-1', 'trigger').length,
       (n) => n === 1,
@@ -114,7 +114,7 @@ describe('a collector restart', () => {
     let running = await start()
     // The page is decided while PagerDuty fails: it is retried until the collector stops.
     answer = 500
-    await sendRuns(running.url, { experiment: 'restart-2', count: 10 })
+    await sendRuns(running, { experiment: 'restart-2', count: 10 })
     await waitFor(
       () => events('restart-2', 'trigger', false).length,
       (n) => n >= 2,

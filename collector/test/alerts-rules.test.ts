@@ -45,8 +45,8 @@ const names = (alerts: AlertsStatus['alerts']) => alerts.map((alert) => alert.la
 
 describe('rule alerts', () => {
   it('fire on a high mismatch rate over the window and resolve when it drops', async () => {
-    await sendRuns(collector.url, { experiment: 'rates', count: 30, outcome: 'match' })
-    await sendRuns(collector.url, { experiment: 'rates', count: 20, severity: 'minor' })
+    await sendRuns(collector, { experiment: 'rates', count: 30, outcome: 'match' })
+    await sendRuns(collector, { experiment: 'rates', count: 20, severity: 'minor' })
     const [alert] = await waitFor(
       () => firing('rates'),
       (a) => a.length === 1,
@@ -70,7 +70,7 @@ describe('rule alerts', () => {
       'the log notification',
     )
 
-    await sendRuns(collector.url, { experiment: 'rates', count: 100, outcome: 'match' }) // 20 / 150 = 13%
+    await sendRuns(collector, { experiment: 'rates', count: 100, outcome: 'match' }) // 20 / 150 = 13%
     await waitFor(
       () => firing('rates'),
       (a) => a.length === 0,
@@ -80,9 +80,9 @@ describe('rule alerts', () => {
   })
 
   it('fire on the shadow error rate and on a p95 regression', async () => {
-    await sendRuns(collector.url, { experiment: 'errors', count: 20, outcome: 'match' })
-    await sendRuns(collector.url, { experiment: 'errors', count: 10, outcome: 'shadow_error' })
-    await sendRuns(collector.url, {
+    await sendRuns(collector, { experiment: 'errors', count: 20, outcome: 'match' })
+    await sendRuns(collector, { experiment: 'errors', count: 10, outcome: 'shadow_error' })
+    await sendRuns(collector, {
       experiment: 'slow',
       count: 40,
       outcome: 'match',
@@ -115,7 +115,7 @@ describe('rule alerts', () => {
   })
 
   it('fire when readiness turns from go to no-go, and resolve when it is go again', async () => {
-    await sendRuns(collector.url, { experiment: 'gate', count: 25, outcome: 'match' })
+    await sendRuns(collector, { experiment: 'gate', count: 25, outcome: 'match' })
     const verdict = async () => {
       const body = (await (await fetch(`${collector.url}/api/experiments/gate/readiness`)).json()) as {
         verdict: string
@@ -126,7 +126,7 @@ describe('rule alerts', () => {
     await new Promise((resolve) => setTimeout(resolve, 500)) // let the evaluator see it go
     expect(await firing('gate')).toEqual([])
 
-    await sendRuns(collector.url, { experiment: 'gate', count: 25, severity: 'minor' }) // match rate 50%
+    await sendRuns(collector, { experiment: 'gate', count: 25, severity: 'minor' }) // match rate 50%
     const [alert] = await waitFor(
       () => firing('gate'),
       (a) => names(a).includes('ReadinessNoGo'),
@@ -137,7 +137,7 @@ describe('rule alerts', () => {
     expect(noGo?.labels).toEqual({ alertname: 'ReadinessNoGo', experiment: 'gate', severity: 'critical' })
     expect(noGo?.annotations.summary).toBe('gate: readiness turned no-go: matchRate 0.5 < 0.9')
 
-    await sendRuns(collector.url, { experiment: 'gate', count: 500, outcome: 'match' }) // 525 / 550 ≥ 0.9
+    await sendRuns(collector, { experiment: 'gate', count: 500, outcome: 'match' }) // 525 / 550 ≥ 0.9
     await waitFor(
       () => firing('gate'),
       (a) => !names(a).includes('ReadinessNoGo'),

@@ -101,8 +101,17 @@ export function runSpans(spec: MismatchSpec): object[] {
   }).flat()
 }
 
-/** Send runs through the real OTLP receiver, in requests of at most `perRequest` runs; all must be accepted. */
-export async function sendRuns(url: string, spec: MismatchSpec, perRequest = 100): Promise<void> {
+/**
+ * Send runs through the real OTLP receiver, in requests of at most `perRequest` runs; all must be
+ * accepted. A 200 means the runs are in the spool; with `flush` (an in-process collector) this also
+ * waits until they are in ClickHouse, where the API and the rule evaluator read them.
+ */
+export async function sendRuns(
+  target: { url: string; flush?: () => Promise<void> },
+  spec: MismatchSpec,
+  perRequest = 100,
+): Promise<void> {
+  const { url } = target
   const requests: Promise<Response>[] = []
   for (let done = 0; done < spec.count; done += perRequest) {
     const count = Math.min(perRequest, spec.count - done)
@@ -112,6 +121,7 @@ export async function sendRuns(url: string, spec: MismatchSpec, perRequest = 100
     if (response.status !== 200)
       throw new Error(`OTLP export answered ${response.status}: ${await response.text()}`)
   }
+  await target.flush?.()
 }
 
 /** Poll until `ok` holds (or fail after `timeoutMs`), returning the last value read. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -16,7 +16,7 @@ class RecordingSink implements BatchSink {
   readonly inserted: { rows: string[]; token: string }[] = []
   failuresLeft = 0
   down = false
-  async insert(body: Buffer, token: string): Promise<void> {
+  async insert(body: Buffer, token: string, _format?: string): Promise<void> {
     if (this.down || this.failuresLeft > 0) {
       this.failuresLeft--
       throw new Error('ClickHouse is unavailable')
@@ -48,87 +48,114 @@ const until = async (check: () => boolean, timeoutMs = 5000) => {
 }
 
 describe('IngestPipeline', () => {
-  it('group commit: inserts at once when idle; what arrives during an insert forms the next batch', async () => {
+  it('acknowledges once the rows are fsynced in the spool, before ClickHouse has them', async () => {
     let release: () => void = () => {}
     const gate = new Promise<void>((resolve) => {
       release = resolve
     })
-    const inserted: string[][] = []
-    const slow: BatchSink = {
-      async insert(body) {
-        inserted.push(body.toString().split('\n').filter(Boolean))
-        if (inserted.length === 1) await gate
+    const sink = new RecordingSink()
+    const held: BatchSink = {
+      async insert(body, token, format) {
+        await gate
+        await sink.insert(body, token, format)
       },
     }
-    const pipeline = new IngestPipeline(
-      slow,
-      tempSpool(),
-      options({ maxConcurrentInserts: 1, minInsertIntervalMs: 0, maxBatchAgeMs: 60_000 }),
-    )
-    const first = pipeline.submit(lines('a'), 1)
-    const second = pipeline.submit(lines('b', 'c'), 2)
-    const third = pipeline.submit(lines('d'), 1)
-    expect(inserted).toEqual([['a']]) // inserted immediately, still running
+    const spool = tempSpool()
+    const pipeline = new IngestPipeline(held, spool, options({ maxBatchAgeMs: 60_000 }))
+    await pipeline.submit(lines('a', 'b'), 2)
+    const [segment] = spool.list()
+    expect(segment?.rows).toBe(2)
+    expect(readFileSync(join(spool.dir, segment?.file as string), 'utf8')).toBe('a\nb\n')
+    const flushed = pipeline.flush() // starts the insert, which is held back
+    await until(() => spool.list()[0]?.token !== undefined) // named with the insert's token first
+    expect(sink.inserted).toHaveLength(0)
     release()
-    await Promise.all([first, second, third])
-    expect(inserted).toEqual([['a'], ['b', 'c', 'd']])
+    await flushed
+    expect(sink.rows()).toEqual(['a', 'b'])
+    expect(spool.size).toBe(0) // stored rows leave the spool
     expect(pipeline.queuedBytes).toBe(0)
   })
 
-  it('seals a batch at maxBatchRows even while the insert slot is busy', async () => {
+  it('group commit: what arrives during a spool write goes into the next one', async () => {
+    const spool = tempSpool()
+    const pipeline = new IngestPipeline(new RecordingSink(), spool, options({ maxBatchAgeMs: 60_000 }))
+    await Promise.all([
+      pipeline.submit(lines('a'), 1),
+      pipeline.submit(lines('b', 'c'), 2),
+      pipeline.submit(lines('d'), 1),
+    ])
+    // The first request starts a write at once; the two that arrive while it runs share the next.
+    expect(spool.list().map((segment) => segment.rows)).toEqual([1, 3])
+    await pipeline.close()
+  })
+
+  it('inserts once maxBatchRows rows wait, in batches of whole segments up to that size', async () => {
     const sink = new RecordingSink()
     const pipeline = new IngestPipeline(
       sink,
       tempSpool(),
-      options({
-        maxBatchRows: 3,
-        maxConcurrentInserts: 1,
-        minInsertIntervalMs: 60_000,
-        maxBatchAgeMs: 60_000,
-      }),
+      options({ maxBatchRows: 3, maxConcurrentInserts: 1, maxBatchAgeMs: 60_000 }),
     )
-    await pipeline.submit(lines('a'), 1) // first insert: nothing ran before it
-    const pending = [pipeline.submit(lines('b', 'c'), 2), pipeline.submit(lines('d'), 1)]
-    await Promise.all(pending)
-    expect(sink.inserted.map((b) => b.rows)).toEqual([['a'], ['b', 'c', 'd']])
+    await pipeline.submit(lines('a', 'b'), 2)
+    expect(sink.inserted).toHaveLength(0) // 2 rows, young: not due yet
+    await pipeline.submit(lines('c', 'd'), 2)
+    await until(() => sink.inserted.length === 1)
+    expect(sink.inserted[0]?.rows).toEqual(['a', 'b']) // a third segment row would pass 3
+    await pipeline.flush() // flush does not wait for age or size
+    expect(sink.inserted.map((batch) => batch.rows)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ])
   })
 
-  it('refuses with BackpressureError beyond maxQueueBytes, and takes more once drained', async () => {
+  it('inserts rows that waited maxBatchAgeMs even when the batch is small', async () => {
+    const sink = new RecordingSink()
+    const pipeline = new IngestPipeline(sink, tempSpool(), options({ maxBatchAgeMs: 30 }))
+    await pipeline.submit(lines('lonely'), 1)
+    await until(() => sink.inserted.length === 1)
+    expect(sink.rows()).toEqual(['lonely'])
+  })
+
+  it('refuses with BackpressureError beyond maxQueueBytes, and takes more once inserted', async () => {
     const sink = new RecordingSink()
     const pipeline = new IngestPipeline(sink, tempSpool(), options({ maxQueueBytes: 10, maxBatchAgeMs: 50 }))
-    const accepted = pipeline.submit(lines('12345678'), 1)
+    await pipeline.submit(lines('12345678'), 1) // acknowledged; held in memory until inserted
     await expect(pipeline.submit(lines('x'), 1)).rejects.toBeInstanceOf(BackpressureError)
-    await accepted
+    await until(() => pipeline.queuedBytes === 0)
     await pipeline.submit(lines('x'), 1)
+    await pipeline.flush()
     expect(sink.rows()).toEqual(['12345678', 'x'])
   })
 
-  it('spools when the store fails, acknowledges, and replays with the same token until stored', async () => {
+  it('keeps acknowledging into the spool while the store fails, and replays with the same token', async () => {
     const sink = new RecordingSink()
     const spool = tempSpool()
     const errors: string[] = []
     const outcomes: string[] = []
-    const pipeline = new IngestPipeline(sink, spool, options(), {
+    const pipeline = new IngestPipeline(sink, spool, options({ maxBatchAgeMs: 0 }), {
       batch: (outcome) => outcomes.push(outcome),
       error: (message) => errors.push(message),
     })
     sink.down = true
-    await pipeline.submit(lines('r1', 'r2'), 2) // durable in the spool, so acknowledged
+    await pipeline.submit(lines('r1', 'r2'), 2)
+    await until(() => !pipeline.healthy)
+    await pipeline.submit(lines('r3'), 1) // the store is known down: acknowledged from the spool
+    expect(pipeline.queuedBytes).toBe(0) // while the store fails, rows live only on disk
     expect(sink.inserted).toHaveLength(0)
-    expect(spool.size).toBe(1)
-    expect(pipeline.healthy).toBe(false)
-    await pipeline.submit(lines('r3'), 1) // the store is known down: straight to the spool
-    expect(spool.size).toBe(2)
+    const tokened = spool.list().filter((segment) => segment.token !== undefined)
+    expect(tokened).toHaveLength(1) // the failed insert's segment carries its token
     sink.down = false
     await until(() => spool.size === 0)
     expect(sink.rows().sort()).toEqual(['r1', 'r2', 'r3'])
+    expect(sink.inserted[0]?.token).toBe(tokened[0]?.token)
     expect(pipeline.healthy).toBe(true)
-    expect(outcomes).toEqual(['spooled', 'spooled', 'replayed', 'replayed'])
+    expect(outcomes[0]).toBe('spooled')
+    expect(outcomes).toContain('replayed')
     expect(errors[0]).toContain('ClickHouse is unavailable')
     await pipeline.close()
   })
 
-  it('keeps the batch token through the spool, so a replay of an insert that did land is a no-op', async () => {
+  it('keeps the batch token through retries, so a retry of an insert that did land is a no-op', async () => {
     const landedButFailed: BatchSink & { tokens: string[] } = {
       tokens: [],
       async insert(_body, token) {
@@ -137,57 +164,84 @@ describe('IngestPipeline', () => {
       },
     }
     const spool = tempSpool()
-    const pipeline = new IngestPipeline(landedButFailed, spool, options())
+    const pipeline = new IngestPipeline(landedButFailed, spool, options({ maxBatchAgeMs: 0 }))
     await pipeline.submit(lines('once'), 1)
     await until(() => spool.size === 0)
     expect(landedButFailed.tokens).toHaveLength(2)
     expect(landedButFailed.tokens[1]).toBe(landedButFailed.tokens[0])
   })
 
-  it('answers SpoolFullError when the store is down and the spool is at its bound, losing nothing acknowledged', async () => {
+  it('answers SpoolFullError once the spool is at its bound, losing nothing acknowledged', async () => {
     const sink = new RecordingSink()
     const spool = tempSpool(64)
-    const pipeline = new IngestPipeline(sink, spool, options())
+    const pipeline = new IngestPipeline(sink, spool, options({ maxBatchAgeMs: 0 }))
     sink.down = true
     await pipeline.submit(lines('x'.repeat(40)), 1)
+    await until(() => !pipeline.healthy)
     await expect(pipeline.submit(lines('y'.repeat(40)), 1)).rejects.toBeInstanceOf(SpoolFullError)
-    expect(pipeline.queuedBytes).toBe(0) // the refused rows hold no memory
+    expect(pipeline.queuedBytes).toBe(0) // neither the spooled nor the refused rows hold memory
     sink.down = false
     await until(() => spool.size === 0)
     expect(sink.rows()).toEqual(['x'.repeat(40)])
   })
 
-  it('rejects (and frees) a batch whose insert fails while the spool has no room', async () => {
-    const sink = new RecordingSink()
-    sink.down = true
-    const pipeline = new IngestPipeline(sink, tempSpool(16), options())
-    await expect(pipeline.submit(lines('z'.repeat(40)), 1)).rejects.toBeInstanceOf(SpoolFullError)
+  it('refuses a request whose rows cannot be written to the spool, and frees them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'))
+    const spool = new Spool(dir, 1024)
+    const outcomes: string[] = []
+    const pipeline = new IngestPipeline(new RecordingSink(), spool, options(), {
+      batch: (outcome) => outcomes.push(outcome),
+    })
+    rmSync(dir, { recursive: true }) // the disk under the spool is gone
+    await expect(pipeline.submit(lines('z'), 1)).rejects.toBeInstanceOf(SpoolFullError)
     expect(pipeline.queuedBytes).toBe(0)
+    expect(spool.bytes).toBe(0)
+    expect(outcomes).toEqual(['failed'])
   })
 
-  it('replays what a previous run left in the spool, and discards half-written files', async () => {
+  it('resumes what a previous run left: batches with their token, fresh segments, and JSONEachRow files of earlier builds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spool-'))
     const earlier = new Spool(dir, 1024)
-    earlier.write(lines('left', 'over'), 2, 'token-from-before')
-    writeFileSync(join(dir, '000000000009-1-cut.ndjson.tmp'), '{"half":')
+    const assigned = await earlier.append(lines('was', 'being', 'inserted'), 3)
+    await earlier.assign([assigned], 'token-from-before')
+    await earlier.append(lines('acknowledged'), 1) // never taken by an insert
+    writeFileSync(join(dir, '000000000000-1-legacy-token.ndjson'), '{"Timestamp":"old"}\n')
+    writeFileSync(join(dir, '000000000009-1.compact.ndjson.tmp'), '["half') // a write cut short
+    const formats: string[] = []
     const sink = new RecordingSink()
+    const recording: BatchSink = {
+      async insert(body, token, format) {
+        formats.push(format)
+        await sink.insert(body, token, format)
+      },
+    }
     const spool = new Spool(dir, 1024)
     expect(readdirSync(dir).some((name) => name.endsWith('.tmp'))).toBe(false)
-    const pipeline = new IngestPipeline(sink, spool, options())
+    const pipeline = new IngestPipeline(
+      recording,
+      spool,
+      options({ maxBatchAgeMs: 0, maxConcurrentInserts: 1 }),
+    )
     pipeline.start()
     await until(() => spool.size === 0)
-    expect(sink.inserted).toEqual([{ rows: ['left', 'over'], token: 'token-from-before' }])
+    expect(sink.inserted.slice(0, 2)).toEqual([
+      { rows: ['{"Timestamp":"old"}'], token: 'legacy-token' },
+      { rows: ['was', 'being', 'inserted'], token: 'token-from-before' },
+    ])
+    expect(sink.inserted[2]?.rows).toEqual(['acknowledged'])
+    expect(formats).toEqual(['JSONEachRow', 'JSONCompactEachRow', 'JSONCompactEachRow'])
   })
 
-  it('treats a hanging insert as failed after insertTimeoutMs and spools the batch', async () => {
+  it('treats a hanging insert as failed after insertTimeoutMs and keeps its rows in the spool', async () => {
     const hanging: BatchSink = { insert: () => new Promise(() => {}) }
     const spool = tempSpool()
-    const pipeline = new IngestPipeline(hanging, spool, options({ insertTimeoutMs: 30 }))
+    const pipeline = new IngestPipeline(hanging, spool, options({ insertTimeoutMs: 30, maxBatchAgeMs: 0 }))
     await pipeline.submit(lines('slow'), 1)
-    expect(spool.size).toBe(1)
+    await until(() => !pipeline.healthy)
+    expect(spool.list().map((segment) => segment.token === undefined)).toEqual([false])
   })
 
-  it('flush makes everything durable; close refuses new work', async () => {
+  it('flush stores everything submitted; close refuses new work', async () => {
     const sink = new RecordingSink()
     const pipeline = new IngestPipeline(sink, tempSpool(), options({ maxBatchAgeMs: 60_000 }))
     const pending = pipeline.submit(lines('late'), 1)

@@ -52,7 +52,7 @@ export function createMetrics(sources: MetricsSources): CollectorMetrics {
   )
   const batches = new Counter({
     name: 'twinspan_batches_total',
-    help: 'Batches by outcome: inserted, spooled (store failing), replayed (from the spool), failed (spool full).',
+    help: 'Inserts by outcome: inserted, spooled (the insert failed; rows wait in the spool), replayed (a retry stored them), failed (rows could not be spooled; requests refused).',
     labelNames: ['outcome'],
     registers: [registry],
   })
@@ -64,7 +64,7 @@ export function createMetrics(sources: MetricsSources): CollectorMetrics {
   })
   const insertSeconds = new Histogram({
     name: 'twinspan_insert_duration_seconds',
-    help: 'Time to make a batch durable (insert, or spool write), by outcome.',
+    help: 'Time an insert took (or a failed spool write), by outcome.',
     labelNames: ['outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
@@ -77,7 +77,7 @@ export function createMetrics(sources: MetricsSources): CollectorMetrics {
   })
   new Gauge({
     name: 'twinspan_queue_bytes',
-    help: 'Bytes of accepted rows held in memory, waiting to be made durable.',
+    help: 'Bytes of accepted rows held in memory, waiting for ClickHouse.',
     registers: [registry],
     collect() {
       this.set(sources.pipeline()?.queuedBytes ?? 0)
@@ -85,7 +85,7 @@ export function createMetrics(sources: MetricsSources): CollectorMetrics {
   })
   new Gauge({
     name: 'twinspan_spool_bytes',
-    help: 'Bytes of batches waiting in the on-disk spool.',
+    help: 'Bytes of acknowledged rows in the on-disk spool, not yet in ClickHouse.',
     registers: [registry],
     collect() {
       this.set(sources.spool()?.bytes ?? 0)
@@ -93,7 +93,7 @@ export function createMetrics(sources: MetricsSources): CollectorMetrics {
   })
   new Gauge({
     name: 'twinspan_spool_batches',
-    help: 'Batches waiting in the on-disk spool.',
+    help: 'Segments (group-committed writes) in the on-disk spool, not yet in ClickHouse.',
     registers: [registry],
     collect() {
       this.set(sources.spool()?.size ?? 0)
@@ -101,7 +101,7 @@ export function createMetrics(sources: MetricsSources): CollectorMetrics {
   })
   new Gauge({
     name: 'twinspan_store_healthy',
-    help: '1 while the last insert into ClickHouse succeeded, 0 while batches are being spooled.',
+    help: '1 while the last insert into ClickHouse succeeded, 0 while it fails and rows wait in the spool.',
     registers: [registry],
     collect() {
       this.set(sources.pipeline()?.healthy === false ? 0 : 1)

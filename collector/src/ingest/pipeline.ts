@@ -1,44 +1,38 @@
 import { randomUUID } from 'node:crypto'
 import type { SpanRowFormat } from '../store/spans.js'
-import { type Spool, SpoolFullError } from './spool.js'
+import { type Segment, type Spool, SpoolFullError } from './spool.js'
 
 /**
- * Where sealed batches go: an insert that is a no-op when retried with the same token. Batches are
+ * Where batches go: an insert that is a no-op when retried with the same token. Batches are
  * JSONCompactEachRow, except spooled ones an earlier build wrote (`format` says which).
  */
 export interface BatchSink {
   insert(body: Buffer, token: string, format: SpanRowFormat): Promise<void>
 }
 
-/** How the rows ingest submits are encoded. */
-const FORMAT: SpanRowFormat = 'JSONCompactEachRow'
-
 export interface PipelineOptions {
-  /** Seal a batch at this many rows... */
+  /** An insert takes at most this many rows (whole spool segments, at least one)... */
   maxBatchRows: number
-  /** ...or when its first row has waited this long... */
-  maxBatchAgeMs: number
   /**
-   * ...or as soon as an insert slot is free and this long has passed since the last insert began
-   * (group commit: light load gets low latency, heavy load gets large batches, and ClickHouse sees
-   * at most about 1000 / minInsertIntervalMs inserts a second).
+   * ...and starts once that many are waiting or the oldest waiting row is this old, when an insert
+   * slot is free. Rows are acknowledged before (when their spool segment is fsynced), so this is
+   * how fresh the stored data is, not how long exporters wait.
    */
-  minInsertIntervalMs: number
-  /** Bytes held in memory (open, sealed and in-flight batches) before submissions get 429. */
+  maxBatchAgeMs: number
+  /** Bytes of rows held in memory (not yet in ClickHouse) before submissions get 429. */
   maxQueueBytes: number
   /** Inserts running at once. */
   maxConcurrentInserts: number
-  /** An insert taking longer is treated as failed (and spooled with its token, so a late success dedups). */
+  /** An insert taking longer is treated as failed (and retried with its token, so a late success dedups). */
   insertTimeoutMs: number
-  /** Spool replay backoff: first delay and cap, doubled with jitter after each failure. */
+  /** Retry backoff while the store fails: first delay and cap, doubled with jitter after each failure. */
   retryInitialMs: number
   retryMaxMs: number
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
-  maxBatchRows: 20000,
+  maxBatchRows: 50_000,
   maxBatchAgeMs: 1000,
-  minInsertIntervalMs: 200,
   maxQueueBytes: 128 * 1024 * 1024,
   maxConcurrentInserts: 2,
   insertTimeoutMs: 30_000,
@@ -51,7 +45,11 @@ export class BackpressureError extends Error {
   override name = 'BackpressureError'
 }
 
-/** What happened to a batch, for metrics. */
+/**
+ * What happened to an insert, for metrics: inserted at the first try, spooled (it failed; its rows
+ * wait in the spool), replayed (a later try stored them), or failed (rows could not be written to
+ * the spool, so their requests were refused).
+ */
 export type BatchOutcome = 'inserted' | 'spooled' | 'replayed' | 'failed'
 
 export interface PipelineObserver {
@@ -64,33 +62,60 @@ interface Waiter {
   reject: (error: Error) => void
 }
 
-interface Batch {
+/** Rows submitted since the last spool write began: the next group commit. */
+interface Commit {
   chunks: Buffer[]
   rows: number
   bytes: number
   waiters: Waiter[]
 }
 
-const newBatch = (): Batch => ({ chunks: [], rows: 0, bytes: 0, waiters: [] })
+/** A spool segment waiting for ClickHouse, with its rows in memory unless they were let go. */
+interface Waiting {
+  segment: Segment
+  body?: Buffer
+  since: number
+}
+
+/** One insert's worth of segments; `token` once the spool records it (and for every retry). */
+interface Batch {
+  items: Waiting[]
+  token?: string
+  retried: boolean
+}
+
+const newCommit = (): Commit => ({ chunks: [], rows: 0, bytes: 0, waiters: [] })
+const concat = (chunks: Buffer[], bytes: number) =>
+  chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes)
 
 /**
- * Groups accepted rows into batches by size or age and makes each batch durable: inserted, or — when
- * the store fails — written to the spool and replayed with backoff until inserted. A submission
- * resolves only once its rows are durable. Memory is bounded by `maxQueueBytes`; the spool by its own
- * bound. Nothing is dropped: when neither can take more, the submission is refused (429 / 503).
+ * Makes accepted rows durable, then stores them in ClickHouse in large batches
+ * (docs/decisions/0003-spool-and-batching.md).
+ *
+ * 1. Group commit to the spool: rows submitted while a spool write is in progress are written
+ *    together as the next segment, fsynced; then their requests are acknowledged.
+ * 2. Inserts take waiting segments, up to `maxBatchRows`, once that many wait or the oldest is
+ *    `maxBatchAgeMs` old. Each insert first names its segments with its dedup token in the spool,
+ *    and deletes them once stored. A failing store is retried with backoff; rows keep being
+ *    acknowledged into the spool up to its bound (then 503).
+ *
+ * Acknowledgement costs an fsync, not an insert, so exporters that wait for answers are not held
+ * to ClickHouse's pace, and inserts are as large as the load allows. Memory is bounded by
+ * `maxQueueBytes` (then 429); while the store fails, rows live only on disk.
  */
 export class IngestPipeline {
-  private open = newBatch()
-  private openedAt = 0
-  private timer: NodeJS.Timeout | undefined
-  private readonly sealed: Batch[] = []
+  private open = newCommit()
+  private writing = false
+  private readonly waiting: Waiting[] = []
+  private waitingRows = 0
+  private readonly retries: Batch[] = []
   private inFlight = 0
-  private lastInsertAt = Number.NEGATIVE_INFINITY
   private heldBytes = 0
   private storeHealthy = true
-  private replaying = false
-  private replayTimer: NodeJS.Timeout | undefined
-  private replayDelayMs: number
+  private retryAt = 0
+  private retryDelayMs: number
+  private timer: NodeJS.Timeout | undefined
+  private flushing = 0
   private closed = false
   private readonly idle: (() => void)[] = []
 
@@ -100,7 +125,7 @@ export class IngestPipeline {
     private readonly options: PipelineOptions = DEFAULT_PIPELINE_OPTIONS,
     private readonly observer: PipelineObserver = {},
   ) {
-    this.replayDelayMs = options.retryInitialMs
+    this.retryDelayMs = options.retryInitialMs
   }
 
   /** Bytes of rows held in memory. */
@@ -113,7 +138,7 @@ export class IngestPipeline {
     return this.storeHealthy
   }
 
-  /** Add rows (newline-terminated JSONCompactEachRow lines); resolves when they are durable. */
+  /** Add rows (newline-terminated JSONCompactEachRow lines); resolves once they are in the spool. */
   submit(body: Buffer, rows: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'))
     if (rows === 0) return Promise.resolve()
@@ -122,166 +147,212 @@ export class IngestPipeline {
         new BackpressureError(`ingest queue is full (${this.heldBytes} bytes waiting); retry shortly`),
       )
     }
-    if (!this.storeHealthy && !this.spool.hasRoom(this.heldBytes + body.length)) {
-      return Promise.reject(new SpoolFullError('storage is unavailable and the spool is full; retry later'))
+    if (!this.spool.hasRoom(this.open.bytes + body.length)) {
+      return Promise.reject(
+        new SpoolFullError(
+          `the spool is full (${this.spool.bytes} bytes not yet in ClickHouse${this.storeHealthy ? '' : ', which is failing'}); retry later`,
+        ),
+      )
     }
     return new Promise<void>((resolve, reject) => {
       this.heldBytes += body.length
-      const batch = this.open
-      if (batch.rows === 0) this.openedAt = performance.now()
-      batch.chunks.push(body)
-      batch.rows += rows
-      batch.bytes += body.length
-      batch.waiters.push({ resolve, reject })
-      this.maybeSeal()
+      const open = this.open
+      open.chunks.push(body)
+      open.rows += rows
+      open.bytes += body.length
+      open.waiters.push({ resolve, reject })
+      if (!this.writing) void this.commit()
     })
   }
 
-  /** Seal the open batch and wait until everything submitted so far is durable. */
-  async flush(): Promise<void> {
-    this.seal()
-    if (this.sealed.length === 0 && this.inFlight === 0) return
-    await new Promise<void>((resolve) => this.idle.push(resolve))
-  }
-
-  /** Start replaying what an earlier run left in the spool. */
+  /** Resume what an earlier run left in the spool: batches that had a token retry with it. */
   start(): void {
-    if (this.spool.size > 0) this.scheduleReplay(0)
-  }
-
-  /** Flush, then stop replaying. What is still spooled stays on disk for the next start. */
-  async close(): Promise<void> {
-    await this.flush()
-    this.closed = true
-    clearTimeout(this.replayTimer)
-  }
-
-  /** Seal the open batch now if it is full or an insert slot is free; otherwise arm a timer. */
-  private maybeSeal(): void {
-    const open = this.open
-    if (open.rows === 0) return
-    if (open.rows >= this.options.maxBatchRows) {
-      this.seal()
-    } else if (this.inFlight + this.sealed.length < this.options.maxConcurrentInserts) {
-      const wait = this.lastInsertAt + this.options.minInsertIntervalMs - performance.now()
-      if (wait <= 0) this.seal()
-      else this.arm(wait)
-    } else {
-      this.arm(this.openedAt + this.options.maxBatchAgeMs - performance.now())
+    const byToken = new Map<string, Batch>()
+    for (const segment of this.spool.list()) {
+      const item: Waiting = { segment, since: performance.now() }
+      if (segment.token === undefined) {
+        this.waiting.push(item)
+        this.waitingRows += segment.rows
+        continue
+      }
+      let batch = byToken.get(segment.token)
+      if (!batch) {
+        batch = { items: [], token: segment.token, retried: true }
+        byToken.set(segment.token, batch)
+        this.retries.push(batch)
+      }
+      batch.items.push(item)
     }
-  }
-
-  private arm(delayMs: number): void {
-    if (this.timer) return
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      // When the timer fires because a slot was busy, check again rather than queueing blindly,
-      // unless the batch has reached its age bound.
-      if (performance.now() - this.openedAt >= this.options.maxBatchAgeMs) this.seal()
-      else this.maybeSeal()
-    }, delayMs)
-  }
-
-  private seal(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    if (this.open.rows === 0) return
-    this.sealed.push(this.open)
-    this.open = newBatch()
     this.pump()
   }
 
+  /** Wait until everything submitted so far is in ClickHouse, or waits in the spool for a failing store. */
+  async flush(): Promise<void> {
+    this.flushing++
+    try {
+      this.pump()
+      while (!this.settled()) await new Promise<void>((resolve) => this.idle.push(resolve))
+    } finally {
+      this.flushing--
+    }
+  }
+
+  /** Flush, then stop. What is still spooled stays on disk for the next start. */
+  async close(): Promise<void> {
+    await this.flush()
+    this.closed = true
+    clearTimeout(this.timer)
+  }
+
+  private settled(): boolean {
+    if (this.writing || this.open.rows > 0 || this.inFlight > 0) return false
+    return !this.storeHealthy || (this.waiting.length === 0 && this.retries.length === 0)
+  }
+
+  private wake(): void {
+    if (!this.settled()) return
+    for (const resolve of this.idle.splice(0)) resolve()
+  }
+
+  /** Write the open commit to the spool, acknowledge it, and repeat while more arrived meanwhile. */
+  private async commit(): Promise<void> {
+    this.writing = true
+    while (this.open.rows > 0) {
+      const commit = this.open
+      this.open = newCommit()
+      const body = concat(commit.chunks, commit.bytes)
+      const started = performance.now()
+      let segment: Segment
+      try {
+        segment = await this.spool.append(body, commit.rows)
+      } catch (error) {
+        this.heldBytes -= commit.bytes
+        this.observer.batch?.('failed', commit.rows, (performance.now() - started) / 1000)
+        const reason =
+          error instanceof SpoolFullError
+            ? error
+            : new SpoolFullError(`cannot write to the spool: ${(error as Error).message}`)
+        for (const waiter of commit.waiters) waiter.reject(reason)
+        continue
+      }
+      // While the store fails the rows wait on disk only, so memory stays free for new requests.
+      const item: Waiting = { segment, since: performance.now() }
+      if (this.storeHealthy) item.body = body
+      else this.heldBytes -= commit.bytes
+      this.waiting.push(item)
+      this.waitingRows += commit.rows
+      for (const waiter of commit.waiters) waiter.resolve()
+      this.pump()
+    }
+    this.writing = false
+    this.wake()
+  }
+
+  /** Start inserts while a slot is free and a batch is due; otherwise arm a timer for when one is. */
   private pump(): void {
-    while (this.inFlight < this.options.maxConcurrentInserts && this.sealed.length > 0) {
-      const batch = this.sealed.shift() as Batch
+    clearTimeout(this.timer)
+    this.timer = undefined
+    while (!this.closed && this.inFlight < this.options.maxConcurrentInserts) {
+      if (!this.storeHealthy) {
+        // One probe at a time, after the backoff delay.
+        const wait = this.retryAt - performance.now()
+        if (this.inFlight > 0) return
+        if (wait > 0) return this.arm(wait)
+      }
+      const batch = this.nextBatch()
+      if (!batch) return
       this.inFlight++
-      this.lastInsertAt = performance.now()
-      void this.persist(batch).finally(() => {
+      void this.insert(batch).finally(() => {
         this.inFlight--
         this.pump()
-        this.maybeSeal() // rows that gathered during the insert go next
-        if (this.inFlight === 0 && this.sealed.length === 0) for (const done of this.idle.splice(0)) done()
+        this.wake()
       })
     }
   }
 
-  /** Insert a batch, or spool it when the store fails; settle its waiters either way. */
-  private async persist(batch: Batch): Promise<void> {
-    // Memory is released before waiters hear back, so a client told "done" finds room at once.
-    const settle = (error?: Error) => {
-      this.heldBytes -= batch.bytes
-      for (const waiter of batch.waiters)
-        if (error) waiter.reject(error)
-        else waiter.resolve()
+  private arm(delayMs: number): void {
+    this.timer = setTimeout(() => this.pump(), Math.max(0, delayMs))
+  }
+
+  /** The next batch due: a retry, else waiting segments once enough rows or time have gathered. */
+  private nextBatch(): Batch | undefined {
+    const retry = this.retries.shift()
+    if (retry) return retry
+    const oldest = this.waiting[0]
+    if (!oldest) return undefined
+    const age = performance.now() - oldest.since
+    if (this.waitingRows < this.options.maxBatchRows && age < this.options.maxBatchAgeMs && !this.flushing) {
+      this.arm(this.options.maxBatchAgeMs - age)
+      return undefined
     }
-    const body =
-      batch.chunks.length === 1 ? (batch.chunks[0] as Buffer) : Buffer.concat(batch.chunks, batch.bytes)
-    const token = randomUUID()
+    const items: Waiting[] = []
+    let rows = 0
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0] as Waiting
+      if (items.length > 0 && rows + next.segment.rows > this.options.maxBatchRows) break
+      items.push(this.waiting.shift() as Waiting)
+      rows += next.segment.rows
+    }
+    this.waitingRows -= rows
+    return { items, retried: false }
+  }
+
+  private async insert(batch: Batch): Promise<void> {
+    const segments = batch.items.map((item) => item.segment)
+    const rows = segments.reduce((sum, segment) => sum + segment.rows, 0)
     const started = performance.now()
-    if (this.storeHealthy) {
-      try {
-        await this.insertWithTimeout(body, token, FORMAT)
-        this.observer.batch?.('inserted', batch.rows, (performance.now() - started) / 1000)
-        settle()
-        if (this.spool.size > 0 && !this.replaying) this.scheduleReplay(0)
-        return
-      } catch (error) {
-        this.markUnhealthy(error as Error)
-      }
-    }
     try {
-      this.spool.write(body, batch.rows, token, FORMAT)
-      this.observer.batch?.('spooled', batch.rows, (performance.now() - started) / 1000)
-      settle()
+      // The token is chosen once per batch and kept through every retry, so a retry of an insert
+      // that landed (a timeout after success) is a no-op.
+      batch.token ??= randomUUID()
+      const token = batch.token
+      await this.spool.assign(segments, token)
+      const bodies = await Promise.all(batch.items.map((item) => item.body ?? this.spool.read(item.segment)))
+      const bytes = bodies.reduce((sum, body) => sum + body.length, 0)
+      await this.insertWithTimeout(concat(bodies, bytes), token, segments[0]?.format ?? 'JSONCompactEachRow')
     } catch (error) {
-      this.observer.batch?.('failed', batch.rows, (performance.now() - started) / 1000)
-      const reason =
-        error instanceof SpoolFullError
-          ? error
-          : new SpoolFullError(`cannot spool: ${(error as Error).message}`)
-      settle(reason)
+      this.failed(batch, rows, started, error as Error)
+      return
     }
-  }
-
-  private markUnhealthy(error: Error): void {
-    if (this.storeHealthy)
-      this.observer.error?.(`insert failed, spooling until the store recovers: ${error.message}`)
-    this.storeHealthy = false
-    if (!this.replaying) this.scheduleReplay(this.replayDelayMs)
-  }
-
-  private scheduleReplay(delayMs: number): void {
-    if (this.closed) return
-    clearTimeout(this.replayTimer)
-    this.replaying = true
-    this.replayTimer = setTimeout(() => void this.replay(), delayMs)
-  }
-
-  /** Insert spooled batches oldest first; on failure back off (exponential, with jitter) and retry. */
-  private async replay(): Promise<void> {
-    for (const batch of this.spool.list()) {
-      if (this.closed) break
-      const started = performance.now()
-      try {
-        await this.insertWithTimeout(this.spool.read(batch), batch.token, batch.format)
-      } catch (error) {
-        this.storeHealthy = false
-        this.observer.error?.(
-          `spool replay failed, retrying in ${this.replayDelayMs} ms: ${(error as Error).message}`,
-        )
-        const delay = this.replayDelayMs
-        this.replayDelayMs = Math.min(this.options.retryMaxMs, this.replayDelayMs * 2)
-        this.scheduleReplay(delay / 2 + Math.random() * (delay / 2))
-        return
-      }
-      this.spool.remove(batch)
-      this.observer.batch?.('replayed', batch.rows, (performance.now() - started) / 1000)
-      this.replayDelayMs = this.options.retryInitialMs
-    }
+    await this.spool.remove(segments).catch((error: Error) => {
+      this.observer.error?.(`cannot remove stored rows from the spool: ${error.message}`)
+    })
+    this.release(batch)
+    this.observer.batch?.(batch.retried ? 'replayed' : 'inserted', rows, (performance.now() - started) / 1000)
+    if (!this.storeHealthy) this.observer.error?.('the store accepts inserts again; replaying the spool')
     this.storeHealthy = true
-    this.replaying = false
-    // Batches spooled while this pass ran are picked up by another pass.
-    if (this.spool.size > 0) this.scheduleReplay(0)
+    this.retryDelayMs = this.options.retryInitialMs
+  }
+
+  private failed(batch: Batch, rows: number, started: number, error: Error): void {
+    if (this.storeHealthy) {
+      this.observer.error?.(
+        `insert failed, keeping rows in the spool until the store recovers: ${error.message}`,
+      )
+    } else {
+      this.observer.error?.(`spool replay failed, retrying in ${this.retryDelayMs} ms: ${error.message}`)
+    }
+    if (!batch.retried) this.observer.batch?.('spooled', rows, (performance.now() - started) / 1000)
+    this.storeHealthy = false
+    // The rows are on disk; let go of them in memory, and of every waiting segment's too.
+    this.release(batch)
+    for (const item of this.waiting) {
+      if (item.body) this.heldBytes -= item.body.length
+      item.body = undefined
+    }
+    batch.retried = true
+    this.retries.unshift(batch)
+    this.retries.sort((a, b) => firstSequence(a) - firstSequence(b))
+    const delay = this.retryDelayMs
+    this.retryDelayMs = Math.min(this.options.retryMaxMs, this.retryDelayMs * 2)
+    this.retryAt = performance.now() + delay / 2 + Math.random() * (delay / 2)
+  }
+
+  private release(batch: Batch): void {
+    for (const item of batch.items) {
+      if (item.body) this.heldBytes -= item.body.length
+      item.body = undefined
+    }
   }
 
   private insertWithTimeout(body: Buffer, token: string, format: SpanRowFormat): Promise<void> {
@@ -295,3 +366,5 @@ export class IngestPipeline {
     return Promise.race([this.sink.insert(body, token, format), timeout]).finally(() => clearTimeout(timer))
   }
 }
+
+const firstSequence = (batch: Batch) => batch.items[0]?.segment.sequence ?? 0

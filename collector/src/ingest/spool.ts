@@ -1,24 +1,19 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs'
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs'
+import { open, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SpanRowFormat } from '../store/spans.js'
 
-/** A batch waiting in the spool: its rows and the dedup token it was (or will be) inserted with. */
-export interface SpooledBatch {
+/**
+ * One fsynced file of rows in the spool. Ingest appends a segment per group commit and acknowledges
+ * its requests; an insert takes one or more segments and first names them with its dedup token.
+ */
+export interface Segment {
   file: string
-  token: string
+  sequence: number
   rows: number
   bytes: number
+  /** The `insert_deduplication_token` of the insert that took it; absent until one did. */
+  token?: string
   /** How its rows are encoded: what ingest writes now, or JSONEachRow in files earlier builds left. */
   format: SpanRowFormat
 }
@@ -33,16 +28,20 @@ const SUFFIXES: Record<SpanRowFormat, string> = {
   JSONCompactEachRow: '.compact.ndjson',
   JSONEachRow: '.ndjson',
 }
+const NAME = /^(\d+)-(\d+)(?:-([A-Za-z0-9_-]+))?(\.compact)?\.ndjson$/
 
 /**
- * Batches that could not be inserted, kept on disk until they are. One file per batch, named
- * `<sequence>-<rows>-<token>.compact.ndjson`, written to a temporary name, fsynced, renamed and the directory
- * fsynced: a file under its final name is complete. Design: docs/decisions/0003-spool-and-batching.md.
+ * The write-ahead log of ingest (docs/decisions/0003-spool-and-batching.md): every accepted request's
+ * rows are in a file here, fsynced, before the request is acknowledged, and stay until ClickHouse
+ * has them. Files are `<sequence>-<rows>[-<token>].compact.ndjson`: written to `.tmp`, fsynced,
+ * renamed and the directory fsynced, so a file under its final name is complete. Before an insert,
+ * its segments are renamed to carry its token; after a crash, segments with a token are replayed
+ * together with that token (a no-op if the insert had landed) and those without one are fresh.
  */
 export class Spool {
   private sequence = 0
   private bytesUsed = 0
-  private readonly entries = new Map<string, SpooledBatch>()
+  private readonly segments = new Map<string, Segment>()
 
   constructor(
     readonly dir: string,
@@ -54,12 +53,12 @@ export class Spool {
         unlinkSync(join(dir, name)) // a write cut short by a crash; its requests were never acknowledged
         continue
       }
-      const batch = parseName(name)
-      if (!batch) continue
-      batch.bytes = statSync(join(dir, name)).size
-      this.entries.set(name, batch)
-      this.bytesUsed += batch.bytes
-      this.sequence = Math.max(this.sequence, Number(name.split('-')[0]))
+      const segment = parseName(name)
+      if (!segment) continue
+      segment.bytes = statSync(join(dir, name)).size
+      this.segments.set(name, segment)
+      this.bytesUsed += segment.bytes
+      this.sequence = Math.max(this.sequence, segment.sequence)
     }
   }
 
@@ -68,9 +67,9 @@ export class Spool {
     return this.bytesUsed
   }
 
-  /** Number of batches waiting. */
+  /** Number of segments on disk. */
   get size(): number {
-    return this.entries.size
+    return this.segments.size
   }
 
   /** Whether `bytes` more would fit under the bound. */
@@ -78,64 +77,98 @@ export class Spool {
     return this.bytesUsed + bytes <= this.maxBytes
   }
 
-  /** Durably store a batch. Throws {@link SpoolFullError} when it would pass the bound. */
-  write(
-    body: Buffer,
-    rows: number,
-    token: string,
-    format: SpanRowFormat = 'JSONCompactEachRow',
-  ): SpooledBatch {
+  /**
+   * Durably store rows as a new segment (async, off the event loop). Throws {@link SpoolFullError}
+   * when they would pass the bound.
+   */
+  async append(body: Buffer, rows: number): Promise<Segment> {
     if (!this.hasRoom(body.length)) {
       throw new SpoolFullError(`spool ${this.dir} is full (${this.bytesUsed} of ${this.maxBytes} bytes)`)
     }
-    this.sequence++
-    const name = `${String(this.sequence).padStart(12, '0')}-${rows}-${token}${SUFFIXES[format]}`
-    const temporary = join(this.dir, `${name}.tmp`)
-    const fd = openSync(temporary, 'w')
-    try {
-      let offset = 0
-      while (offset < body.length) offset += writeSync(fd, body, offset)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temporary, join(this.dir, name))
-    syncDirectory(this.dir)
-    const batch: SpooledBatch = { file: name, token, rows, bytes: body.length, format }
-    this.entries.set(name, batch)
+    const sequence = ++this.sequence
+    // Reserved before the write, so concurrent appends cannot pass the bound together.
     this.bytesUsed += body.length
-    return batch
+    const name = `${String(sequence).padStart(12, '0')}-${rows}${SUFFIXES.JSONCompactEachRow}`
+    const temporary = join(this.dir, `${name}.tmp`)
+    try {
+      const file = await open(temporary, 'w')
+      try {
+        await file.writeFile(body)
+        await file.sync()
+      } finally {
+        await file.close()
+      }
+      await rename(temporary, join(this.dir, name))
+      await this.syncDirectory()
+    } catch (error) {
+      this.bytesUsed -= body.length
+      await unlink(temporary).catch(() => {})
+      throw error
+    }
+    const segment: Segment = { file: name, sequence, rows, bytes: body.length, format: 'JSONCompactEachRow' }
+    this.segments.set(name, segment)
+    return segment
   }
 
-  /** Waiting batches, oldest first. */
-  list(): SpooledBatch[] {
-    return [...this.entries.values()].sort((a, b) => (a.file < b.file ? -1 : 1))
+  /**
+   * Name segments with the token of the insert about to take them, durably, before that insert
+   * starts: a replay after a crash then uses the same token and cannot count them twice.
+   */
+  async assign(segments: Segment[], token: string): Promise<void> {
+    let renamed = false
+    for (const segment of segments) {
+      if (segment.token === token) continue
+      const name = `${String(segment.sequence).padStart(12, '0')}-${segment.rows}-${token}${SUFFIXES[segment.format]}`
+      await rename(join(this.dir, segment.file), join(this.dir, name))
+      this.segments.delete(segment.file)
+      segment.file = name
+      segment.token = token
+      this.segments.set(name, segment)
+      renamed = true
+    }
+    if (renamed) await this.syncDirectory()
   }
 
-  read(batch: SpooledBatch): Buffer {
-    return readFileSync(join(this.dir, batch.file))
+  /** Segments on disk, oldest first. */
+  list(): Segment[] {
+    return [...this.segments.values()].sort((a, b) => a.sequence - b.sequence)
   }
 
-  /** Forget a batch once it is stored. */
-  remove(batch: SpooledBatch): void {
-    if (!this.entries.delete(batch.file)) return
-    unlinkSync(join(this.dir, batch.file))
-    this.bytesUsed -= batch.bytes
+  read(segment: Segment): Promise<Buffer> {
+    return readFile(join(this.dir, segment.file))
+  }
+
+  /** Forget segments once ClickHouse has their rows. */
+  async remove(segments: Segment[]): Promise<void> {
+    for (const segment of segments) {
+      if (!this.segments.delete(segment.file)) continue
+      this.bytesUsed -= segment.bytes
+      await unlink(join(this.dir, segment.file))
+    }
+  }
+
+  private async syncDirectory(): Promise<void> {
+    const directory = await open(this.dir, 'r')
+    try {
+      await directory.sync()
+    } finally {
+      await directory.close()
+    }
   }
 }
 
-function parseName(name: string): SpooledBatch | undefined {
-  const match = /^(\d+)-(\d+)-([A-Za-z0-9_-]+)(\.compact)?\.ndjson$/.exec(name)
+function parseName(name: string): Segment | undefined {
+  const match = NAME.exec(name)
   if (!match) return undefined
+  // A file without ".compact" is a one-file batch an earlier build spooled: JSONEachRow, with a token.
   const format: SpanRowFormat = match[4] ? 'JSONCompactEachRow' : 'JSONEachRow'
-  return { file: name, rows: Number(match[2]), token: match[3] as string, bytes: 0, format }
-}
-
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+  if (format === 'JSONEachRow' && match[3] === undefined) return undefined
+  return {
+    file: name,
+    sequence: Number(match[1]),
+    rows: Number(match[2]),
+    token: match[3],
+    bytes: 0,
+    format,
   }
 }
