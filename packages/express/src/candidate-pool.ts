@@ -17,8 +17,14 @@ import { ResponseReader } from './response-reader.js'
 export const IDLE_MS = 4000
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
-/** A request written, waiting for (or reading) its answer. An `abort` listener for its signal. */
-class Exchange {
+/** Told how a request to the candidate ended: exactly one of the two is called, once. */
+export interface CandidateListener {
+  response(reader: ResponseReader): void
+  failed(error: unknown): void
+}
+
+/** A request on its way: written, waiting for (or reading) its answer. */
+export class PendingRequest {
   connection: Connection | undefined
   retried = false
   settled = false
@@ -29,36 +35,32 @@ class Exchange {
     readonly method: string,
     readonly payload: string | Buffer,
     maxBodyBytes: number,
-    readonly resolve: (reader: ResponseReader) => void,
-    readonly reject: (error: unknown) => void,
-    readonly signal: AbortSignal | undefined,
+    private readonly listener: CandidateListener,
   ) {
     this.reader = new ResponseReader(method === 'HEAD', maxBodyBytes)
   }
 
-  /** The signal fired: the deadline passed. */
-  handleEvent(): void {
-    this.pool.abort(this)
+  /** Give up on it (the deadline passed): its connection is closed, the listener told `reason`. */
+  abort(reason: unknown): void {
+    if (!this.settled) this.pool.abort(this, reason)
   }
 
   succeed(): void {
     if (this.settled) return
     this.settled = true
-    this.signal?.removeEventListener('abort', this)
-    this.resolve(this.reader)
+    this.listener.response(this.reader)
   }
 
   fail(error: unknown): void {
     if (this.settled) return
     this.settled = true
-    this.signal?.removeEventListener('abort', this)
-    this.reject(error)
+    this.listener.failed(error)
   }
 }
 
 /** One socket to the candidate. */
 class Connection {
-  exchange: Exchange | undefined
+  request: PendingRequest | undefined
   /** Requests written on it so far. */
   uses = 0
   lastUsed = 0
@@ -75,63 +77,63 @@ class Connection {
     socket.on('close', () => this.onEnd(undefined))
   }
 
-  send(exchange: Exchange): void {
-    this.exchange = exchange
-    exchange.connection = this
+  send(request: PendingRequest): void {
+    this.request = request
+    request.connection = this
     if (!this.connected) return // written on connect
     this.uses++
-    this.socket.write(exchange.payload)
+    this.socket.write(request.payload)
   }
 
   onConnect(): void {
     this.connected = true
-    const exchange = this.exchange
-    if (exchange !== undefined) this.send(exchange)
+    const request = this.request
+    if (request !== undefined) this.send(request)
   }
 
   private onData(chunk: Buffer): void {
-    const exchange = this.exchange
-    if (exchange === undefined) {
+    const request = this.request
+    if (request === undefined) {
       this.discard() // bytes nobody asked for: this connection cannot be trusted with the next request
       return
     }
     let done: boolean
     try {
-      done = exchange.reader.read(chunk)
+      done = request.reader.read(chunk)
     } catch (error) {
-      this.exchange = undefined
-      exchange.connection = undefined
+      this.request = undefined
+      request.connection = undefined
       this.discard()
-      exchange.fail(error)
+      request.fail(error)
       return
     }
     if (!done) return
-    this.exchange = undefined
-    exchange.connection = undefined
-    if (exchange.reader.reusable) this.pool.release(this)
+    this.request = undefined
+    request.connection = undefined
+    if (request.reader.reusable) this.pool.release(this)
     else this.discard()
-    exchange.succeed()
+    request.succeed()
   }
 
   private onEnd(error: Error | undefined): void {
-    const exchange = this.exchange
-    this.exchange = undefined
+    const request = this.request
+    this.request = undefined
     this.discard()
-    if (exchange === undefined) return
-    exchange.connection = undefined
-    if (error === undefined && exchange.reader.end()) {
-      exchange.succeed()
+    if (request === undefined) return
+    request.connection = undefined
+    if (error === undefined && request.reader.end()) {
+      request.succeed()
       return
     }
-    if (this.uses > 1 && !exchange.reader.started && !exchange.retried && SAFE.has(exchange.method)) {
-      exchange.retried = true // the candidate closed it while idle; the request never reached it
-      this.pool.dispatch(exchange)
+    if (this.uses > 1 && !request.reader.started && !request.retried && SAFE.has(request.method)) {
+      request.retried = true // the candidate closed it while idle; the request never reached it
+      this.pool.dispatch(request)
       return
     }
-    exchange.fail(
+    request.fail(
       error ??
         new Error(
-          exchange.reader.started
+          request.reader.started
             ? 'the candidate closed the connection mid-response'
             : 'the candidate closed the connection without answering',
         ),
@@ -150,7 +152,7 @@ class Connection {
 /** Connections to one candidate origin. */
 export class CandidatePool {
   private readonly idle: Connection[] = []
-  private readonly waiting: Exchange[] = []
+  private readonly waiting: PendingRequest[] = []
   private open = 0
   private closed = false
   private sweeper: ReturnType<typeof setInterval> | undefined
@@ -169,21 +171,14 @@ export class CandidatePool {
   }
 
   /**
-   * Write `payload` (a whole request: head, and body if any) and read the answer. Rejects on a
-   * connection error, an answer that is not HTTP, or when `signal` fires (with its reason).
+   * Write `payload` (a whole request: head, and body if any) and read the answer; `listener` is
+   * told of the response, or of a connection error or an answer that is not HTTP.
    */
-  request(
-    method: string,
-    payload: string | Buffer,
-    signal: AbortSignal | undefined,
-  ): Promise<ResponseReader> {
-    if (signal?.aborted) return Promise.reject(signal.reason)
-    if (this.closed) return Promise.reject(new Error('the candidate pool is closed'))
-    return new Promise((resolve, reject) => {
-      const exchange = new Exchange(this, method, payload, this.maxBodyBytes, resolve, reject, signal)
-      signal?.addEventListener('abort', exchange)
-      this.dispatch(exchange)
-    })
+  request(method: string, payload: string | Buffer, listener: CandidateListener): PendingRequest {
+    const request = new PendingRequest(this, method, payload, this.maxBodyBytes, listener)
+    if (this.closed) request.fail(new Error('the candidate pool is closed'))
+    else this.dispatch(request)
+    return request
   }
 
   /** Connections open now (in use or idle). */
@@ -195,20 +190,20 @@ export class CandidatePool {
   close(): void {
     this.closed = true
     if (this.sweeper !== undefined) clearInterval(this.sweeper)
-    for (const exchange of this.waiting.splice(0)) exchange.fail(new Error('the candidate pool is closed'))
+    for (const request of this.waiting.splice(0)) request.fail(new Error('the candidate pool is closed'))
     for (const connection of [...this.idle]) connection.discard()
   }
 
-  /** @internal Give `exchange` a connection: an idle one, a new one, or a place in the queue. */
-  dispatch(exchange: Exchange): void {
-    const idle = exchange.retried ? undefined : this.idle.pop()
-    if (idle !== undefined) idle.send(exchange)
-    else if (this.open < this.maxSockets) this.connect().send(exchange)
-    else if (this.waiting.length < this.maxSockets) this.waiting.push(exchange)
-    else exchange.fail(new Error(`every connection to the candidate is busy (${this.maxSockets})`))
+  /** @internal Give `request` a connection: an idle one, a new one, or a place in the queue. */
+  dispatch(request: PendingRequest): void {
+    const idle = request.retried ? undefined : this.idle.pop()
+    if (idle !== undefined) idle.send(request)
+    else if (this.open < this.maxSockets) this.connect().send(request)
+    else if (this.waiting.length < this.maxSockets) this.waiting.push(request)
+    else request.fail(new Error(`every connection to the candidate is busy (${this.maxSockets})`))
   }
 
-  /** @internal A connection finished its exchange and may serve another. */
+  /** @internal A connection finished its request and may serve another. */
   release(connection: Connection): void {
     if (this.closed) {
       connection.discard()
@@ -230,21 +225,21 @@ export class CandidatePool {
     const at = this.idle.indexOf(connection)
     if (at !== -1) this.idle.splice(at, 1)
     if (this.waiting.length > 0 && !this.closed && this.open < this.maxSockets)
-      this.connect().send(this.waiting.shift() as Exchange)
+      this.connect().send(this.waiting.shift() as PendingRequest)
   }
 
-  /** @internal The exchange's signal fired. */
-  abort(exchange: Exchange): void {
-    const connection = exchange.connection
+  /** @internal Give up on `request`. */
+  abort(request: PendingRequest, reason: unknown): void {
+    const connection = request.connection
     if (connection !== undefined) {
-      connection.exchange = undefined
-      exchange.connection = undefined
+      connection.request = undefined
+      request.connection = undefined
       connection.discard()
     } else {
-      const at = this.waiting.indexOf(exchange)
+      const at = this.waiting.indexOf(request)
       if (at !== -1) this.waiting.splice(at, 1)
     }
-    exchange.fail(exchange.signal?.reason)
+    request.fail(reason)
   }
 
   private connect(): Connection {

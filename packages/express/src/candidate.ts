@@ -10,8 +10,7 @@
  */
 import * as http from 'node:http'
 import * as https from 'node:https'
-import { context, propagation } from '@opentelemetry/api'
-import type { CandidatePool } from './candidate-pool.js'
+import { type Context, propagation } from '@opentelemetry/api'
 import { decodeBody } from './decode.js'
 import { comparableHeaders } from './headers.js'
 import { BoundedBody, type ObservedResponse } from './response.js'
@@ -20,11 +19,9 @@ import type { ResponseReader } from './response-reader.js'
 /** Where and how the candidate is reached. */
 export interface CandidateTarget {
   readonly url: URL
-  /** The user's agent: requests go through `node:http` with it. */
-  readonly agent: http.Agent | undefined
-  /** Otherwise the mirror's own connections. */
-  readonly pool: CandidatePool | undefined
   readonly maxBodyBytes: number
+  /** The user's agent, for `sendThroughAgent`. */
+  readonly agent?: http.Agent
 }
 
 /** The request to send, already mirrored from the client's. */
@@ -40,17 +37,14 @@ export interface MirroredRequest {
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'])
 const LINE_BREAK = /[\r\n\0]/
 
-/** Send `request` to the candidate; resolves with its response, body decoded and bounded. */
-export function sendToCandidate(
-  target: CandidateTarget,
-  request: MirroredRequest,
-  signal: AbortSignal | undefined,
-): Promise<ObservedResponse> {
-  const pool = target.pool
-  if (pool === undefined) return sendThroughAgent(target, request, signal)
+/**
+ * The whole request as written to the candidate over the pool: request line, headers (each
+ * value checked for line breaks), the mirror's framing headers, body. `trace` is the shadow
+ * span's context: the candidate's own spans join the run's trace (a no-op without a propagator).
+ */
+export function requestPayload(target: CandidateTarget, request: MirroredRequest, trace: Context): Buffer {
   const { headers, body } = request
-  // the candidate's own spans join the trace under the shadow span (a no-op without a propagator)
-  propagation.inject(context.active(), headers)
+  propagation.inject(trace, headers)
   const base = target.url.pathname.endsWith('/') ? target.url.pathname.slice(0, -1) : target.url.pathname
   let head = `${request.method} ${base}${request.path} HTTP/1.1\r\n`
   for (const name in headers) {
@@ -68,13 +62,12 @@ export function sendToCandidate(
   else if (!BODYLESS_BY_DEFAULT.has(request.method)) head += 'content-length: 0\r\n'
   head += '\r\n'
   // header values came through Node's parser as latin1 text: written back byte for byte
-  const payload =
-    body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body])
-  return pool.request(request.method, payload, signal).then((reader) => observed(reader, target.maxBodyBytes))
+  const bytes = Buffer.from(head, 'latin1')
+  return body === undefined ? bytes : Buffer.concat([bytes, body])
 }
 
 /** The response read off the wire, as compared: connection-level headers dropped, body decoded. */
-function observed(
+export function observedOf(
   reader: ResponseReader,
   maxBodyBytes: number,
 ): ObservedResponse | Promise<ObservedResponse> {
@@ -95,16 +88,16 @@ function observed(
   }))
 }
 
-/** `sendToCandidate` through the user's agent, over `node:http`/`node:https`. */
-function sendThroughAgent(
+/** Send `request` through the user's agent, over `node:http`/`node:https`; resolves with the response as compared. */
+export function sendThroughAgent(
   target: CandidateTarget,
   request: MirroredRequest,
-  signal: AbortSignal | undefined,
+  trace: Context,
+  signal: AbortSignal,
 ): Promise<ObservedResponse> {
   const { url } = target
   const headers: http.OutgoingHttpHeaders = { ...request.headers }
-  // the candidate's own spans join the trace under the shadow span (a no-op without a propagator)
-  propagation.inject(context.active(), headers)
+  propagation.inject(trace, headers)
   if (request.body !== undefined) headers['content-length'] = request.body.length
   const base = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
   const send = url.protocol === 'https:' ? https.request : http.request

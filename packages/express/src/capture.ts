@@ -15,14 +15,15 @@ type End = ServerResponse['end']
 type WriteHead = ServerResponse['writeHead']
 
 /**
- * Start capturing `res`; the promise resolves once the response has finished (or closed without
- * finishing, then `incomplete`), with the body decoded. Never rejects.
+ * Start capturing `res`; `done` is called once the response has finished (or closed without
+ * finishing, then `incomplete`), with the body decoded. Never throws into the response.
  */
 export function captureResponse(
   res: ServerResponse,
   method: string,
   maxBytes: number,
-): Promise<ObservedResponse> {
+  done: (legacy: ObservedResponse) => void,
+): void {
   const body = new BoundedBody(maxBytes)
   let status = 0
   let headers: OutgoingHttpHeaders | undefined
@@ -57,28 +58,26 @@ export function captureResponse(
     return result
   } as End
 
-  return new Promise((resolve) => {
-    let settled = false
-    const settle = (incomplete: boolean) => {
-      if (settled) return
-      settled = true
-      const observed = {
-        status: status || res.statusCode,
-        headers: comparableHeaders(headers ?? res.getHeaders()),
-        bodyBytes: body.bytes,
-      }
-      if (incomplete) {
-        resolve({ ...observed, body: undefined, truncated: body.truncated, incomplete: true })
-        return
-      }
-      const encoding = headers?.['content-encoding']
-      decodeBody(body.take(), encoding === undefined ? undefined : String(encoding), maxBytes).then(
-        (decoded) =>
-          resolve({ ...observed, body: decoded.body, truncated: body.truncated || decoded.truncated }),
-      )
+  // 'close' comes after 'finish' on a completed response, and alone when it never completed
+  res.on('close', () => {
+    const observed = {
+      status: status || res.statusCode,
+      headers: comparableHeaders(headers ?? res.getHeaders()),
+      bodyBytes: body.bytes,
     }
-    // 'close' comes after 'finish' on a completed response, and alone when it never completed
-    res.once('close', () => settle(!res.writableFinished))
+    if (!res.writableFinished) {
+      done({ ...observed, body: undefined, truncated: body.truncated, incomplete: true })
+      return
+    }
+    const encoding = headers?.['content-encoding']
+    const kept = body.take()
+    if (encoding === undefined) {
+      done({ ...observed, body: kept, truncated: body.truncated })
+      return
+    }
+    decodeBody(kept, String(encoding), maxBytes).then((decoded) =>
+      done({ ...observed, body: decoded.body, truncated: body.truncated || decoded.truncated }),
+    )
   })
 }
 

@@ -1,25 +1,25 @@
 /**
  * `parallelRun()`: the tee point. Each eligible request becomes one run of an `@twinspan/sdk`
- * experiment whose primary is "the legacy response, captured as this app sends it" and whose
- * shadow is "the same request, sent to the candidate". The SDK decides (sampling, in-flight cap),
- * times both sides, compares with `compareHttp`, and records the linked spans. The client's
- * response is written by the app as always: the run is never awaited on the request's path.
+ * recorder: the SDK decides (kill switch, sampling, in-flight cap), then the middleware reports
+ * the two sides as they settle: the legacy response, captured as this app sends it, and the
+ * candidate's response to the same request. The SDK times both, compares them with
+ * `compareHttp`, and records the linked spans exactly as for any experiment. The client's
+ * response is written by the app as always: nothing on the request's path waits for the run.
  */
-import { diag, type Span, trace } from '@opentelemetry/api'
-import { ATTR_OPERATION } from '@twinspan/conventions'
-import { type Experiment, experiment, type RunResult, shadowSignal } from '@twinspan/sdk'
+import { type Context, diag } from '@opentelemetry/api'
+import { type RecordedRun, type Recorder, recorder } from '@twinspan/sdk'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { sendToCandidate } from './candidate.js'
-import { CandidatePool } from './candidate-pool.js'
+import { type CandidateTarget, observedOf, requestPayload, sendThroughAgent } from './candidate.js'
+import { type CandidateListener, CandidatePool, type PendingRequest } from './candidate-pool.js'
 import { captureResponse } from './capture.js'
 import { compareResponses } from './comparison.js'
 import { mirroredHeaders } from './headers.js'
 import { routeOperation } from './operation.js'
-import type { HttpRunResult, ParallelRunOptions } from './options.js'
+import type { HttpRunResult, ParallelRunOptions, Settings } from './options.js'
 import { settingsOf } from './options.js'
-import { type BodySource, bodySource, collectBody, type MirroredBody } from './request-body.js'
+import { type BodySource, bodySource, collectBody, knownBody, type MirroredBody } from './request-body.js'
 import type { ObservedResponse } from './response.js'
-import { watchedTracer } from './run-spans.js'
+import type { ResponseReader } from './response-reader.js'
 
 /** Why a request the middleware would mirror was passed on unmirrored, before any run started. */
 export type BodySkipReason = 'request_body_too_large' | 'request_body_unreadable'
@@ -38,152 +38,175 @@ export interface ParallelRunMiddleware extends RequestHandler {
   readonly skipped: Readonly<Record<BodySkipReason, number>>
 }
 
-/** One request on its way through a run. */
-interface Exchange {
-  readonly req: Request
-  readonly res: Response
-  /** Path and query as the client sent them. */
-  readonly path: string
-  readonly body: BodySource
-  /** Set when the SDK opens the run's primary span, i.e. the run is carried out. */
-  runId?: string
-  primarySpan?: Span
-  shadowSpan?: Span
-  operation?: string
-  mirroredBody?: Promise<MirroredBody>
+/** What every mirror of one middleware shares. */
+interface Tee {
+  readonly settings: Settings
+  readonly target: CandidateTarget
+  /** The mirror's own connections; `undefined` when the user gave an agent. */
+  readonly pool: CandidatePool | undefined
+  readonly options: ParallelRunOptions
 }
 
-type Primary = (exchange: Exchange) => Promise<ObservedResponse>
+/**
+ * One mirrored request, from the middleware to its recorded run: it reports the legacy response
+ * and the candidate's to the run, and is the candidate request's listener. Methods, not
+ * closures: a mirror costs one object.
+ */
+class Mirror implements CandidateListener {
+  private pending: PendingRequest | undefined
+  private controller: AbortController | undefined
+  private body: MirroredBody | Promise<MirroredBody> | undefined
 
-const NOT_CAPTURED: Promise<ObservedResponse> = Promise.resolve(
-  Object.freeze({ status: 0, headers: {}, body: undefined, bodyBytes: 0, truncated: false }),
-)
-const ignore = () => {}
+  constructor(
+    private readonly tee: Tee,
+    private readonly run: RecordedRun,
+    private readonly req: Request,
+    private readonly res: Response,
+    source: BodySource,
+  ) {
+    const { maxBodyBytes } = tee.settings
+    if (source.kind === 'raw') {
+      const collecting = collectBody(req, source, maxBodyBytes)
+      this.body = collecting
+      collecting.then(
+        (body) => {
+          this.body = body
+        },
+        () => {}, // the shadow reports it
+      )
+    } else this.body = knownBody(source)
+    captureResponse(res, req.method, maxBodyBytes, (legacy) => this.legacy(legacy))
+  }
+
+  /** The legacy response finished: its operation is known now (Express has routed the request). */
+  private legacy(response: ObservedResponse): void {
+    const { options } = this.tee
+    if (typeof options.operation !== 'string') this.run.setOperation(this.operation())
+    this.run.primary({ value: response })
+  }
+
+  private operation(): string {
+    const given = this.tee.options.operation
+    if (typeof given === 'function') {
+      try {
+        const operation = given(this.req, this.res)
+        if (operation !== undefined && operation !== null) return String(operation)
+      } catch (error) {
+        reportOperationError(this.tee, error)
+      }
+    }
+    return routeOperation(this.req)
+  }
+
+  /** Send the request to the candidate (on the turn after the request arrived). */
+  send(): void {
+    const body = this.body
+    if (body instanceof Promise) {
+      // a raw body still arriving: the shadow starts now (its clock too) and is sent once complete
+      const trace = this.run.startShadow((reason) => this.deadline(reason))
+      body.then(
+        (complete) => this.write(trace, complete),
+        (error: unknown) => this.failed(error),
+      )
+      return
+    }
+    this.write(
+      this.run.startShadow((reason) => this.deadline(reason)),
+      body as MirroredBody,
+    )
+  }
+
+  private write(trace: Context, body: MirroredBody): void {
+    const { target, pool, settings } = this.tee
+    const request = {
+      method: this.req.method,
+      path: this.req.originalUrl ?? this.req.url,
+      headers: mirroredHeaders(this.req.headers, settings.candidate.host, body.dropHeaders),
+      body: body.body,
+    }
+    try {
+      if (pool !== undefined) {
+        this.pending = pool.request(request.method, requestPayload(target, request, trace), this)
+        return
+      }
+      this.controller = new AbortController()
+      sendThroughAgent(target, request, trace, this.controller.signal).then(
+        (response) => this.run.shadow({ value: response }),
+        (error: unknown) => this.failed(error),
+      )
+    } catch (error) {
+      this.failed(error)
+    }
+  }
+
+  /** The candidate answered (pool). */
+  response(reader: ResponseReader): void {
+    const observed = observedOf(reader, this.tee.settings.maxBodyBytes)
+    if (observed instanceof Promise) observed.then((response) => this.run.shadow({ value: response }))
+    else this.run.shadow({ value: observed })
+  }
+
+  /** No answer: refused, reset, not HTTP, or the request body could not be had. */
+  failed(error: unknown): void {
+    this.run.shadow({ error })
+  }
+
+  private deadline(reason: Error): void {
+    this.pending?.abort(reason)
+    this.controller?.abort(reason)
+  }
+}
 
 /** Express middleware mirroring requests to `candidate` and comparing its responses with the app's. */
 export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware {
   const settings = settingsOf(options)
   const { maxBodyBytes, candidate, methods } = settings
-  // created once the SDK has checked maxInFlight (below)
-  let pool: CandidatePool | undefined
-  const target = { url: candidate, agent: options.agent, pool, maxBodyBytes }
-  const fixedOperation = typeof options.operation === 'string' ? options.operation : undefined
-  const operationOf = typeof options.operation === 'function' ? options.operation : undefined
+  const userOnResult = options.onResult
 
-  // runs from their primary span's start to their result; bounded even if a result never came
-  const runs = new Map<string, Exchange>()
-  const maxRuns = Number.isFinite(settings.maxInFlight) ? settings.maxInFlight * 4 + 64 : 100_000
-  let starting: Exchange | undefined
-
-  const spanStarted = (span: Span, role: unknown, runId: unknown) => {
-    if (typeof runId !== 'string') return
-    if (role === 'primary' && starting !== undefined) {
-      starting.runId = runId
-      starting.primarySpan = span
-      if (runs.size >= maxRuns) runs.delete(runs.keys().next().value as string)
-      runs.set(runId, starting)
-    } else if (role === 'shadow') {
-      const exchange = runs.get(runId)
-      if (exchange === undefined) return
-      exchange.shadowSpan = span
-      if (exchange.operation !== undefined) span.setAttribute(ATTR_OPERATION, exchange.operation)
-    }
-  }
-
-  /** Fix the run's operation once the response has finished and put it on the spans still open. */
-  const settleOperation = (exchange: Exchange) => {
-    if (fixedOperation !== undefined) return
-    let operation: string | undefined
-    if (operationOf !== undefined) {
-      try {
-        const given = operationOf(exchange.req, exchange.res)
-        if (given !== undefined && given !== null) operation = String(given)
-      } catch (error) {
-        reportOperationError(error)
-      }
-    }
-    exchange.operation = operation ?? routeOperation(exchange.req)
-    exchange.primarySpan?.setAttribute(ATTR_OPERATION, exchange.operation)
-    exchange.shadowSpan?.setAttribute(ATTR_OPERATION, exchange.operation)
-  }
-
-  const reportOperationError = (error: unknown) => {
-    diag.error(`twinspan: experiment '${settings.name}': callback 'operation' threw; using the route`, error)
-    try {
-      options.onError?.(error, { experiment: settings.name, callback: 'operation' })
-    } catch (reported) {
-      diag.error(`twinspan: experiment '${settings.name}': onError threw`, reported)
-    }
-  }
-
-  const primary: Primary = (exchange) => {
-    if (exchange.runId === undefined) return NOT_CAPTURED // the SDK skipped this run
-    exchange.mirroredBody = collectBody(exchange.req, exchange.body, maxBodyBytes)
-    exchange.mirroredBody.catch(ignore) // the shadow reports it
-    return captureResponse(exchange.res, exchange.req.method, maxBodyBytes).then((legacy) => {
-      settleOperation(exchange)
-      return legacy
-    })
-  }
-
-  const shadow = async (exchange: Exchange): Promise<ObservedResponse> => {
-    const signal = shadowSignal()
-    const body = await (exchange.mirroredBody as Promise<MirroredBody>)
-    return sendToCandidate(
-      target,
-      {
-        method: exchange.req.method,
-        path: exchange.path,
-        headers: mirroredHeaders(exchange.req.headers, candidate.host, body.dropHeaders),
-        body: body.body,
-      },
-      signal,
-    )
-  }
-
-  const onResult = (result: RunResult) => {
-    const exchange = runs.get(result.runId)
-    runs.delete(result.runId)
-    const user = options.onResult
-    if (user === undefined || exchange === undefined) return
-    return user({
-      ...result,
-      operation: result.operation ?? exchange.operation ?? routeOperation(exchange.req),
-      request: { method: exchange.req.method, url: exchange.path },
-    } satisfies HttpRunResult)
-  }
-
-  const userEnabled = options.enabled
-  const userSampleKey = options.sampleKey
-  const run: Experiment<Primary> = experiment<Primary>({
+  const runs: Recorder<[Request]> = recorder<[Request]>({
     name: settings.name,
-    primary,
-    shadow,
-    mode: 'background',
     compare: (legacy, candidateResponse) =>
-      compareResponses(legacy, candidateResponse, settings.compare, maxBodyBytes),
-    // observations are private, immutable objects built here: nothing to snapshot
-    clone: (value) => value,
+      compareResponses(
+        legacy as ObservedResponse,
+        candidateResponse as ObservedResponse,
+        settings.compare,
+        maxBodyBytes,
+      ),
     sampleRate: options.sampleRate,
-    sampleKey: userSampleKey === undefined ? undefined : (exchange) => userSampleKey(exchange.req),
-    enabled:
-      typeof userEnabled === 'function' ? (exchange) => userEnabled(exchange.req) : (userEnabled ?? true),
+    sampleKey: options.sampleKey,
+    enabled: options.enabled ?? true,
     timeoutMs: options.timeoutMs,
     maxInFlight: settings.maxInFlight,
-    operation: fixedOperation,
+    operation: typeof options.operation === 'string' ? options.operation : undefined,
     redact: options.redact,
-    onResult,
+    onResult:
+      userOnResult === undefined
+        ? undefined
+        : (result, req) =>
+            userOnResult({
+              ...result,
+              operation: result.operation ?? routeOperation(req),
+              request: { method: req.method, url: req.originalUrl ?? req.url },
+            } satisfies HttpRunResult),
     onError: options.onError,
-    tracer: watchedTracer(options.tracer ?? trace.getTracer('@twinspan/sdk'), spanStarted),
+    tracer: options.tracer,
     meter: options.meter,
   })
 
-  if (options.agent === undefined) {
-    pool = new CandidatePool(candidate, settings.maxInFlight, maxBodyBytes)
-    target.pool = pool
-  }
-
+  // created once the SDK has checked maxInFlight (above)
+  const pool =
+    options.agent === undefined ? new CandidatePool(candidate, settings.maxInFlight, maxBodyBytes) : undefined
+  const tee: Tee = { settings, target: { url: candidate, maxBodyBytes, agent: options.agent }, pool, options }
   const skipped: Record<BodySkipReason, number> = { request_body_too_large: 0, request_body_unreadable: 0 }
+
+  // Candidate requests go out on the turn after their requests arrived, all of a turn together:
+  // the app's own handling of a request goes first, and one immediate serves every mirror.
+  let due: Mirror[] = []
+  const sendDue = () => {
+    const sending = due
+    due = []
+    for (const mirror of sending) mirror.send()
+  }
 
   function middleware(req: Request, res: Response, next: NextFunction): void {
     if (methods === undefined || methods.has(req.method)) {
@@ -191,12 +214,17 @@ export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware 
         const body = bodySource(req, maxBodyBytes)
         if (body.kind === 'unmirrorable') skipped[body.reason]++
         else {
-          const exchange: Exchange = { req, res, path: req.originalUrl ?? req.url, body }
-          starting = exchange
-          try {
-            run.run(exchange).catch(ignore)
-          } finally {
-            starting = undefined
+          const run = runs.begin(req)
+          if (run !== undefined) {
+            let mirror: Mirror
+            try {
+              mirror = new Mirror(tee, run, req, res, body)
+            } catch (error) {
+              unmirrored(run, error)
+              throw error
+            }
+            if (due.length === 0) setImmediate(sendDue)
+            due.push(mirror)
           }
         }
       } catch (error) {
@@ -211,15 +239,41 @@ export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware 
 
   return Object.defineProperties(middleware, {
     experiment: { value: settings.name, enumerable: true },
-    flush: { value: () => run.flush(), enumerable: true },
+    flush: { value: () => runs.flush(), enumerable: true },
     close: {
       value: async () => {
-        await run.flush()
+        await runs.flush()
         pool?.close()
       },
       enumerable: true,
     },
-    inFlight: { get: () => run.inFlight, enumerable: true },
+    inFlight: { get: () => runs.inFlight, enumerable: true },
     skipped: { get: () => Object.freeze({ ...skipped }), enumerable: true },
   }) as ParallelRunMiddleware
+}
+
+/** A run begun whose mirror could not be set up: recorded, so it leaves nothing in flight. */
+function unmirrored(run: RecordedRun, error: unknown): void {
+  run.primary({ value: NOT_CAPTURED })
+  run.startShadow()
+  run.shadow({ error })
+}
+
+const NOT_CAPTURED: ObservedResponse = Object.freeze({
+  status: 0,
+  headers: {},
+  body: undefined,
+  bodyBytes: 0,
+  truncated: false,
+  incomplete: true,
+})
+
+function reportOperationError(tee: Tee, error: unknown): void {
+  const name = tee.settings.name
+  diag.error(`twinspan: experiment '${name}': callback 'operation' threw; using the route`, error)
+  try {
+    tee.options.onError?.(error, { experiment: name, callback: 'operation' })
+  } catch (reported) {
+    diag.error(`twinspan: experiment '${name}': onError threw`, reported)
+  }
 }

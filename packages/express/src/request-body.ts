@@ -59,9 +59,7 @@ export function bodySource(req: Request, maxBytes: number): BodySource {
  * rejects with a {@link RequestBodyError}.
  */
 export function collectBody(req: Request, source: BodySource, maxBytes: number): Promise<MirroredBody> {
-  if (source.kind === 'parsed')
-    return Promise.resolve({ body: source.body, dropHeaders: ['content-encoding'] })
-  if (source.kind !== 'raw') return Promise.resolve({ body: undefined, dropHeaders: [] })
+  if (source.kind !== 'raw') return Promise.resolve(knownBody(source))
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let bytes = 0
@@ -88,6 +86,14 @@ export function collectBody(req: Request, source: BodySource, maxBytes: number):
       return emit.call(this, event, ...args)
     } as Request['emit']
   })
+}
+
+const NO_BODY: MirroredBody = Object.freeze({ body: undefined, dropHeaders: Object.freeze([]) })
+const REBUILT = Object.freeze(['content-encoding'])
+
+/** The body of a source that needs no reading: none, or `req.body` re-serialised (no longer encoded). */
+export function knownBody(source: BodySource): MirroredBody {
+  return source.kind === 'parsed' ? { body: source.body, dropHeaders: REBUILT } : NO_BODY
 }
 
 /** `req.body` as bytes of its content type, or `undefined` when it cannot be rebuilt faithfully. */

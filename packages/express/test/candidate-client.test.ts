@@ -5,7 +5,7 @@
 import * as http from 'node:http'
 import * as net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CandidatePool } from '../src/candidate-pool.js'
+import { CandidatePool, type PendingRequest } from '../src/candidate-pool.js'
 import { ResponseFormatError, ResponseReader } from '../src/response-reader.js'
 import { listen, type Running } from './support.js'
 
@@ -140,12 +140,22 @@ describe('CandidatePool', () => {
     return created
   }
   const get = (path: string) => Buffer.from(`GET ${path} HTTP/1.1\r\nhost: candidate\r\n\r\n`, 'latin1')
+  /** Send through `candidates`; the answer as a promise, and the pending request. */
+  const ask = (candidates: CandidatePool, method: string, payload: Buffer) => {
+    let pending: PendingRequest | undefined
+    const answer = new Promise<ResponseReader>((resolve, reject) => {
+      pending = candidates.request(method, payload, { response: resolve, failed: reject })
+    })
+    return { answer, pending: pending as unknown as PendingRequest }
+  }
+  const request = (candidates: CandidatePool, method: string, payload: Buffer) =>
+    ask(candidates, method, payload).answer
 
   it('keeps connections alive and reuses them', async () => {
     const candidate = await server((req, res) => res.end(`you asked for ${req.url}`))
     const candidates = pool(candidate.url, 4)
     for (let i = 0; i < 20; i++) {
-      const reader = await candidates.request('GET', get(`/orders/${i}`), undefined)
+      const reader = await request(candidates, 'GET', get(`/orders/${i}`))
       expect(text(reader)).toBe(`you asked for /orders/${i}`)
     }
     expect(candidate.connections()).toBe(1)
@@ -164,13 +174,13 @@ describe('CandidatePool', () => {
     })
     const candidates = pool(candidate.url, 3)
     const readers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => candidates.request('GET', get(`/${i}`), undefined)),
+      Array.from({ length: 6 }, (_, i) => request(candidates, 'GET', get(`/${i}`))),
     )
     expect(readers.map(text)).toEqual(Array(6).fill('ok'))
     expect(most).toBe(3)
     expect(candidate.connections()).toBe(3)
     // beyond maxSockets waiting as well, a request fails at once
-    const flood = Array.from({ length: 7 }, (_, i) => candidates.request('GET', get(`/${i}`), undefined))
+    const flood = Array.from({ length: 7 }, (_, i) => request(candidates, 'GET', get(`/${i}`)))
     const settled = await Promise.allSettled(flood)
     expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1)
   })
@@ -190,20 +200,19 @@ describe('CandidatePool', () => {
     const running = await listen(closing)
     open.push(running)
     const candidates = pool(running.url, 4)
-    expect(text(await candidates.request('GET', get('/a'), undefined))).toBe('first')
-    expect(text(await candidates.request('GET', get('/b'), undefined))).toBe('first') // retried
+    expect(text(await request(candidates, 'GET', get('/a')))).toBe('first')
+    expect(text(await request(candidates, 'GET', get('/b')))).toBe('first') // retried
     const post = Buffer.from('POST /c HTTP/1.1\r\nhost: candidate\r\ncontent-length: 0\r\n\r\n', 'latin1')
-    await expect(candidates.request('POST', post, undefined)).rejects.toThrow(/closed|reset|hang/i)
+    await expect(request(candidates, 'POST', post)).rejects.toThrow(/closed|reset|hang/i)
   })
 
-  it('aborts at the signal: the connection is closed, the request rejects with the reason', async () => {
+  it('aborts a request: its connection is closed, the listener told the reason', async () => {
     const closed: string[] = []
     const candidate = await server((req, res) => res.on('close', () => closed.push(String(req.url))))
     const candidates = pool(candidate.url, 2)
-    const controller = new AbortController()
-    const pending = candidates.request('GET', get('/slow'), controller.signal)
-    setTimeout(() => controller.abort(new Error('deadline')), 30)
-    await expect(pending).rejects.toThrow('deadline')
+    const { answer, pending } = ask(candidates, 'GET', get('/slow'))
+    setTimeout(() => pending.abort(new Error('deadline')), 30)
+    await expect(answer).rejects.toThrow('deadline')
     await new Promise((resolve) => setTimeout(resolve, 30))
     expect(closed).toEqual(['/slow'])
     expect(candidates.connections).toBe(0)
@@ -212,6 +221,6 @@ describe('CandidatePool', () => {
   it('reports a refused connection', async () => {
     const probe = await listen(net.createServer())
     await probe.close()
-    await expect(pool(probe.url, 2).request('GET', get('/'), undefined)).rejects.toThrow(/ECONNREFUSED/)
+    await expect(request(pool(probe.url, 2), 'GET', get('/'))).rejects.toThrow(/ECONNREFUSED/)
   })
 })

@@ -20,6 +20,13 @@ export type {
   SkipReason,
   Value,
 } from './options.js'
+export {
+  type RecordedRun,
+  type Recorder,
+  type RecorderOptions,
+  recorder,
+  type Settled,
+} from './recorder.js'
 export { REDACTED } from './redact.js'
 export { cohortOf, fmix32, fnv1a32 } from './sampling.js'
 export { DEFAULTS } from './settings.js'

@@ -1,0 +1,382 @@
+/**
+ * `recorder()`: runs whose two sides the caller carries out itself (a proxy, an HTTP tee that
+ * sees both answers go by), recorded exactly like `experiment()` runs: the same sampling,
+ * in-flight bound, deadline, comparison, spans, metrics and `onResult`. The caller reports each
+ * side as it settles; the run needs no AsyncLocalStorage scope, timer or promise of its own, so
+ * a run costs a few object allocations on top of its spans. This is also where a run can learn
+ * its operation after it started (`setOperation`), and where "was this run sampled" is answered
+ * explicitly (`begin` returns `undefined`).
+ */
+import { randomUUID } from 'node:crypto'
+import { type Context, context, type Span, type Tracer, trace } from '@opentelemetry/api'
+import {
+  ATTR_CALLBACK,
+  ATTR_CANDIDATE,
+  ATTR_EXPERIMENT,
+  ATTR_OPERATION,
+  ATTR_OUTCOME,
+  ATTR_ROLE,
+  ATTR_SKIP_REASON,
+  DEFAULT_CANDIDATE,
+} from '@twinspan/conventions'
+import { guard, type Report, reporter } from './guard.js'
+import { judge } from './judge.js'
+import { type Instruments, instrumentsFor } from './metrics.js'
+import type { Observation } from './observe.js'
+import type { ExperimentOptions, RunResult } from './options.js'
+import { plan } from './plan.js'
+import { publish } from './publish.js'
+import { endShadowSpan, endSpan, type RunIdentity, startPrimarySpan, startShadowSpan } from './record.js'
+import { freezeSettings, type Settings } from './settings.js'
+
+type Caller<A extends unknown[]> = (...args: A) => unknown
+
+/** `experiment()`'s options less those about calling the sides, plus the candidate's name. */
+export interface RecorderOptions<A extends unknown[] = []>
+  extends Omit<
+    ExperimentOptions<Caller<A>>,
+    | 'primary'
+    | 'shadow'
+    | 'shadows'
+    | 'mode'
+    | 'serve'
+    | 'clone'
+    | 'blockSideEffects'
+    | 'throwOnMismatch'
+    | 'onResult'
+  > {
+  /** `parallel_run.candidate`; default `shadow`. */
+  candidate?: string
+  /** Called with every recorded run, and the arguments its `begin` was given. */
+  onResult?: (result: RunResult, ...args: A) => void | PromiseLike<void>
+}
+
+/** How a side settled: with a value, or with an error. */
+export type Settled = { readonly value: unknown } | { readonly error: unknown }
+
+/** One run begun by `Recorder.begin`. Report both sides; the run is recorded once both settled. */
+export interface RecordedRun {
+  readonly runId: string
+  /** Set `parallel_run.operation` (spans, metrics, `onResult`) at any time before the run is recorded. */
+  setOperation(operation: string): void
+  /** The primary settled; its duration runs from `begin`. Its span ends now. */
+  primary(settled: Settled): void
+  /**
+   * Start the shadow: its span opens (linked to the primary's) and its deadline (`timeoutMs`)
+   * starts; if the deadline passes first the run is recorded as `timeout` and `onDeadline` is
+   * called (abort the shadow's work there). Returns the context holding the shadow span, to
+   * propagate to the shadow's callee.
+   */
+  startShadow(onDeadline?: (reason: Error) => void): Context
+  /** The shadow settled; its duration runs from `startShadow`. Ignored after its deadline. */
+  shadow(settled: Settled): void
+}
+
+/** Runs reported by their caller. */
+export interface Recorder<A extends unknown[] = []> {
+  readonly name: string
+  /**
+   * Decide the run of `args` (kill switch, sample, `maxInFlight`) and, when it is carried out,
+   * open its primary span (a child of the active context) and return it; `undefined` when it is
+   * skipped (counted in `parallel_run.skips` by reason).
+   */
+  begin(...args: A): RecordedRun | undefined
+  /** Resolves when every run begun so far has been recorded. */
+  flush(): Promise<void>
+  /** Runs begun and not recorded yet. */
+  readonly inFlight: number
+}
+
+const NOOP = () => undefined
+
+/** Create a recorder: `experiment()`'s recording, for sides the caller carries out. */
+export function recorder<A extends unknown[] = []>(options: RecorderOptions<A>): Recorder<A> {
+  const candidate = options.candidate ?? DEFAULT_CANDIDATE
+  if (typeof candidate !== 'string' || candidate === '')
+    throw new TypeError(`twinspan: recorder '${name0(options)}': candidate must be a non-empty string`)
+  // the sides are the caller's: the settings' functions are placeholders, never called
+  const settings = freezeSettings<Caller<A>>({
+    ...options,
+    primary: NOOP,
+    shadows: { [candidate]: NOOP },
+    onResult: undefined,
+  })
+  if (options.onResult !== undefined && typeof options.onResult !== 'function')
+    throw new TypeError(`twinspan: recorder '${name0(options)}': onResult must be a function`)
+  const instruments = instrumentsFor(options.meter)
+  const name = settings.options.name
+  const report = reporter(name, options.onError, (callback) =>
+    instruments().callbackErrors.add(1, { [ATTR_EXPERIMENT]: name, [ATTR_CALLBACK]: callback }),
+  )
+  const inFlightAttributes = Object.freeze({ [ATTR_EXPERIMENT]: name })
+  const core: Core<A> = {
+    settings,
+    tracer: settings.options.tracer ?? trace.getTracer(name),
+    onResult: options.onResult,
+    candidate,
+    report,
+    instruments: instruments(),
+    deadlines: new Deadlines(settings.options.timeoutMs ?? Infinity),
+    inFlight: 0,
+    idle: [],
+    release() {
+      core.inFlight--
+      core.instruments.inFlight.add(-1, inFlightAttributes)
+      if (core.inFlight === 0 && core.idle.length > 0) for (const resolve of core.idle.splice(0)) resolve()
+    },
+  }
+
+  return Object.freeze({
+    name,
+    begin(...args: A): RecordedRun | undefined {
+      const decision = plan(settings, args, core.inFlight, report)
+      core.instruments = instruments()
+      if (typeof decision === 'string') {
+        core.instruments.skips.add(1, { [ATTR_EXPERIMENT]: name, [ATTR_SKIP_REASON]: decision })
+        return undefined
+      }
+      const operation = settings.options.operation
+      const identity: RunIdentity = {
+        experiment: name,
+        runId: randomUUID(),
+        operation:
+          typeof operation === 'function' ? operationOf(report, () => operation(...args)) : operation,
+      }
+      const parent = context.active()
+      const span = startPrimarySpan(core.tracer, parent, identity, [candidate])
+      core.inFlight++
+      core.instruments.inFlight.add(1, inFlightAttributes)
+      return new Run(core, identity, parent, span, args)
+    },
+    flush(): Promise<void> {
+      if (core.inFlight === 0) return Promise.resolve()
+      return new Promise<void>((resolve) => core.idle.push(resolve))
+    },
+    get inFlight() {
+      return core.inFlight
+    },
+  })
+}
+
+/** What every run of one recorder shares. */
+interface Core<A extends unknown[]> {
+  readonly settings: Settings<Caller<A>>
+  readonly tracer: Tracer
+  readonly onResult: RecorderOptions<A>['onResult']
+  readonly candidate: string
+  readonly report: Report
+  instruments: Instruments
+  readonly deadlines: Deadlines
+  inFlight: number
+  readonly idle: (() => void)[]
+  release(): void
+}
+
+class Run<A extends unknown[]> implements RecordedRun {
+  private primaryObservation: Observation | undefined
+  private shadowObservation: Observation | undefined
+  private shadowSpan: Span | undefined
+  private shadowStart = 0
+  private readonly start = performance.now()
+  private recorded = false
+  /** @internal the deadline list's links */
+  previous: Run<A> | undefined
+  next: Run<A> | undefined
+  expiresAt = 0
+  onDeadline: ((reason: Error) => void) | undefined
+
+  constructor(
+    private readonly core: Core<A>,
+    private identity: RunIdentity,
+    private readonly parent: Context,
+    private readonly primarySpan: Span,
+    private readonly args: A,
+  ) {}
+
+  get runId(): string {
+    return this.identity.runId
+  }
+
+  setOperation(operation: string): void {
+    if (this.recorded) return
+    this.identity = { ...this.identity, operation: String(operation) }
+    if (this.primaryObservation === undefined)
+      this.primarySpan.setAttribute(ATTR_OPERATION, this.identity.operation as string)
+    this.shadowSpan?.setAttribute(ATTR_OPERATION, this.identity.operation as string)
+  }
+
+  primary(settled: Settled): void {
+    if (this.primaryObservation !== undefined) return
+    const observation = observationOf(settled, this.start)
+    this.primaryObservation = observation
+    endSpan(this.primarySpan, observation)
+    this.core.instruments.duration.record(observation.durationMs / 1000, this.attributes('primary'))
+    this.conclude()
+  }
+
+  startShadow(onDeadline?: (reason: Error) => void): Context {
+    if (this.shadowSpan === undefined) {
+      this.shadowSpan = startShadowSpan(
+        this.core.tracer,
+        this.parent,
+        this.identity,
+        this.core.candidate,
+        this.primarySpan.spanContext(),
+      )
+      this.shadowStart = performance.now()
+      this.onDeadline = onDeadline
+      this.core.deadlines.add(this, this.shadowStart)
+    }
+    return trace.setSpan(this.parent, this.shadowSpan)
+  }
+
+  shadow(settled: Settled): void {
+    if (this.shadowObservation !== undefined || this.shadowSpan === undefined) return
+    this.core.deadlines.remove(this)
+    this.shadowObservation = observationOf(settled, this.shadowStart)
+    this.conclude()
+  }
+
+  /** @internal The shadow's deadline passed. */
+  expire(timeoutMs: number): void {
+    if (this.shadowObservation !== undefined) return
+    const reason = new DOMException(`shadow timed out after ${timeoutMs} ms`, 'TimeoutError')
+    this.shadowObservation = {
+      threw: false,
+      timedOut: true,
+      error: reason,
+      durationMs: performance.now() - this.shadowStart,
+    }
+    const onDeadline = this.onDeadline
+    this.onDeadline = undefined
+    try {
+      onDeadline?.(reason)
+    } catch {
+      // the caller's abort failing does not change that the deadline passed
+    }
+    this.conclude()
+  }
+
+  /** Both sides settled: judge, end the shadow span, count, publish, release. */
+  private conclude(): void {
+    const primary = this.primaryObservation
+    const shadow = this.shadowObservation
+    if (primary === undefined || shadow === undefined || this.recorded) return
+    this.recorded = true
+    this.onDeadline = undefined
+    const { settings, report, instruments, candidate } = this.core
+    try {
+      const judgement = judge(primary, shadow, settings.options.compare, report)
+      endShadowSpan(this.shadowSpan as Span, {
+        primary,
+        shadow,
+        judgement,
+        served: 'primary',
+        redaction: settings.redaction,
+      })
+      instruments.duration.record(shadow.durationMs / 1000, this.attributes('shadow'))
+      const counted: Record<string, string> = {
+        [ATTR_EXPERIMENT]: this.identity.experiment,
+        [ATTR_CANDIDATE]: candidate,
+        [ATTR_OUTCOME]: judgement.outcome,
+      }
+      if (this.identity.operation !== undefined) counted[ATTR_OPERATION] = this.identity.operation
+      instruments.runs.add(1, counted)
+      const result = publish(
+        settings,
+        this.identity,
+        candidate,
+        primary,
+        shadow,
+        judgement,
+        'primary',
+        report,
+      )
+      const onResult = this.core.onResult
+      if (onResult !== undefined) guard(report, 'onResult', undefined, () => onResult(result, ...this.args))
+    } finally {
+      this.core.release()
+    }
+  }
+
+  private attributes(role: 'primary' | 'shadow'): Record<string, string> {
+    const attributes: Record<string, string> = {
+      [ATTR_EXPERIMENT]: this.identity.experiment,
+      [ATTR_ROLE]: role,
+    }
+    if (this.identity.operation !== undefined) attributes[ATTR_OPERATION] = this.identity.operation
+    if (role === 'shadow') attributes[ATTR_CANDIDATE] = this.core.candidate
+    return attributes
+  }
+}
+
+/**
+ * Shadow deadlines of one recorder: every run waits the same `timeoutMs`, so deadlines fall in
+ * start order, and one list with one timer serves them all (a run leaves the list in O(1) when
+ * its shadow settles) instead of a timer per run.
+ */
+class Deadlines {
+  // biome-ignore lint/suspicious/noExplicitAny: runs of any argument list share the list
+  private head: Run<any> | undefined
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  private tail: Run<any> | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(private readonly timeoutMs: number) {}
+
+  add<A extends unknown[]>(run: Run<A>, start: number): void {
+    if (!Number.isFinite(this.timeoutMs)) return
+    run.expiresAt = start + this.timeoutMs
+    run.previous = this.tail
+    run.next = undefined
+    if (this.tail === undefined) this.head = run
+    else this.tail.next = run
+    this.tail = run
+    // Not unref'd: a pending deadline keeps the process up, so `flush()` at shutdown resolves.
+    this.timer ??= setTimeout(() => this.fire(), this.timeoutMs)
+  }
+
+  remove<A extends unknown[]>(run: Run<A>): void {
+    if (run.expiresAt === 0) return
+    run.expiresAt = 0
+    if (run.previous === undefined) this.head = run.next
+    else run.previous.next = run.next
+    if (run.next === undefined) this.tail = run.previous
+    else run.next.previous = run.previous
+    run.previous = undefined
+    run.next = undefined
+  }
+
+  private fire(): void {
+    this.timer = undefined
+    const now = performance.now()
+    // a timer may fire up to a millisecond early by performance.now()'s clock
+    while (this.head !== undefined && this.head.expiresAt <= now + 1) {
+      const run = this.head
+      this.remove(run)
+      run.expire(this.timeoutMs)
+    }
+    if (this.head !== undefined)
+      this.timer = setTimeout(() => this.fire(), Math.max(1, this.head.expiresAt - now))
+  }
+}
+
+function observationOf(settled: Settled, start: number): Observation {
+  const durationMs = performance.now() - start
+  if ('error' in settled) return { threw: true, timedOut: false, error: settled.error, durationMs }
+  return { threw: false, timedOut: false, value: settled.value, snapshot: settled.value, durationMs }
+}
+
+function name0(options: { name?: unknown }): string {
+  return String(options.name)
+}
+
+function operationOf(report: Report, read: () => unknown): string | undefined {
+  try {
+    const value = read()
+    return value === undefined || value === null ? undefined : String(value)
+  } catch (error) {
+    report('operation', error)
+    return undefined
+  }
+}
