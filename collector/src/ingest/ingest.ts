@@ -46,7 +46,16 @@ export class Ingest {
     readonly counters: IngestCounters = { received: 0, accepted: 0, rejected: 0, dropped: 0 },
   ) {}
 
-  async accept(request: TraceExport): Promise<IngestResult> {
+  /**
+   * Validate and serialise the request's spans now, then wait until they are durable. Nothing of
+   * the decoded request is held while waiting: with many requests in flight, their decoded spans
+   * and row strings kept alive were most of what every young-generation GC had to copy.
+   */
+  accept(request: TraceExport): Promise<IngestResult> {
+    return this.store(this.prepare(request))
+  }
+
+  private prepare(request: TraceExport): Prepared {
     // Each span is parsed once and serialised once, straight into the JSONCompactEachRow body of its batch.
     const lines: string[] = []
     const runs: IngestedRun[] = []
@@ -79,10 +88,16 @@ export class Ingest {
     this.counters.received += received
     this.counters.rejected += rejected
     this.counters.dropped += dropped
-    if (lines.length > 0) {
-      lines.push('')
-      await this.pipeline.submit(Buffer.from(lines.join('\n')), lines.length - 1)
-      this.counters.accepted += lines.length - 1
+    const accepted = lines.length
+    const body = accepted > 0 ? Buffer.from(`${lines.join('\n')}\n`) : undefined
+    const more = rejected > reasons.length ? ` (and ${rejected - reasons.length} more)` : ''
+    return { body, runs, result: { accepted, rejected, dropped, errorMessage: reasons.join('; ') + more } }
+  }
+
+  private async store({ body, runs, result }: Prepared): Promise<IngestResult> {
+    if (body) {
+      await this.pipeline.submit(body, result.accepted)
+      this.counters.accepted += result.accepted
     }
     if (runs.length > 0) {
       try {
@@ -91,12 +106,13 @@ export class Ingest {
         process.stderr.write(`twinspan: a run consumer failed: ${(error as Error).message}\n`)
       }
     }
-    const more = rejected > reasons.length ? ` (and ${rejected - reasons.length} more)` : ''
-    return {
-      accepted: lines.length === 0 ? 0 : lines.length - 1,
-      rejected,
-      dropped,
-      errorMessage: reasons.join('; ') + more,
-    }
+    return result
   }
+}
+
+/** A request's rows, serialised, and what to answer once they are durable. */
+interface Prepared {
+  body: Buffer | undefined
+  runs: IngestedRun[]
+  result: IngestResult
 }

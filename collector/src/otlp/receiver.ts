@@ -103,7 +103,7 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
       return
     }
 
-    let request: TraceExport
+    let request: TraceExport | undefined
     try {
       const body = await readBody(req, contentEncoding, options.maxBodyBytes)
       request = encoding === 'protobuf' ? decodeTraceExportProto(body) : decodeTraceExportJson(body)
@@ -125,7 +125,10 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
 
     let result: IngestResult
     try {
-      result = await sink.accept(request)
+      const durable = sink.accept(request)
+      // The spans are serialised by now; do not keep them alive while the request waits.
+      request = undefined
+      result = await durable
     } catch (error) {
       if (error instanceof BackpressureError) {
         res.setHeader('Retry-After', String(RETRY_AFTER_BACKPRESSURE))
