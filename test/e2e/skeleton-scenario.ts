@@ -45,10 +45,15 @@ export async function runSkeletonScenario(makeExporter: (tracesUrl: string) => S
     await shipping.flush()
     await sdk.shutdown() // flushes the batch processor through the exporter
 
-    const response = await fetch(`${collector.url}/api/experiments`)
-    expect(response.status).toBe(200)
-    const body = (await response.json()) as {
-      experiments: { name: string; runs: number; mismatches: number; matchRate: number }[]
+    // A 200 means the spans are in the collector's spool; they reach ClickHouse within batchAgeMs.
+    type Summary = { name: string; runs: number; mismatches: number; matchRate: number }
+    let body: { experiments: Summary[] } = { experiments: [] }
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const response = await fetch(`${collector.url}/api/experiments`)
+      expect(response.status).toBe(200)
+      body = (await response.json()) as { experiments: Summary[] }
+      if ((body.experiments[0]?.runs ?? 0) >= runs) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
     }
     expect(body.experiments).toHaveLength(1)
     const [summary] = body.experiments
