@@ -39,7 +39,8 @@ export function captureResponse(
     const result = writeHead.apply(this, args)
     if (headers === undefined) {
       status = this.statusCode
-      headers = { ...this.getHeaders(), ...explicitHeaders(args) }
+      headers = this.getHeaders() // a copy, ours to add to
+      if (args.length > 1) Object.assign(headers, explicitHeaders(args))
       // Node sends no body for these, whatever is written
       if (status === 204 || status === 304 || (status >= 100 && status < 200)) bodyless = true
     }

@@ -72,7 +72,8 @@ export function comparableHeaders(
 ): Record<string, string | string[]> {
   const listed = connectionListed(textOf(headers.connection))
   const result: Record<string, string | string[]> = {}
-  for (const [rawName, value] of Object.entries(headers)) {
+  for (const rawName in headers) {
+    const value = headers[rawName]
     const name = rawName.toLowerCase()
     if (value === undefined || HOP_BY_HOP.has(name) || listed.includes(name)) continue
     result[name] = Array.isArray(value) ? value.map(String) : String(value)

@@ -182,12 +182,13 @@ export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware 
     onResult:
       userOnResult === undefined
         ? undefined
-        : (result, req) =>
-            userOnResult({
-              ...result,
-              operation: result.operation ?? routeOperation(req),
-              request: { method: req.method, url: req.originalUrl ?? req.url },
-            } satisfies HttpRunResult),
+        : (result, req) => {
+            // the SDK's result is made for this call: completed in place rather than copied
+            const http = result as HttpRunResult
+            http.operation = result.operation ?? routeOperation(req)
+            http.request = { method: req.method, url: req.originalUrl ?? req.url }
+            return userOnResult(http)
+          },
     onError: options.onError,
     tracer: options.tracer,
     meter: options.meter,

@@ -61,10 +61,15 @@ export function startPrimarySpan(
   parent: Context,
   run: RunIdentity,
   candidates: readonly string[],
+  startTime?: number,
 ): Span {
   const attributes = identityAttributes(run, 'primary', candidates[0] ?? '')
   if (candidates.length > 1) attributes[ATTR_CANDIDATES] = [...candidates]
-  return tracer.startSpan(run.experiment, { attributes }, parent)
+  return tracer.startSpan(
+    run.experiment,
+    startTime === undefined ? { attributes } : { attributes, startTime },
+    parent,
+  )
 }
 
 /** Start a shadow span linked (at start) to the primary span. */

@@ -8,7 +8,7 @@
  * explicitly (`begin` returns `undefined`).
  */
 import { randomUUID } from 'node:crypto'
-import { type Context, context, type Span, type Tracer, trace } from '@opentelemetry/api'
+import { type Attributes, type Context, context, type Span, type Tracer, trace } from '@opentelemetry/api'
 import {
   ATTR_CALLBACK,
   ATTR_CANDIDATE,
@@ -18,6 +18,8 @@ import {
   ATTR_ROLE,
   ATTR_SKIP_REASON,
   DEFAULT_CANDIDATE,
+  OUTCOMES,
+  type Outcome,
 } from '@twinspan/conventions'
 import { guard, type Report, reporter } from './guard.js'
 import { judge } from './judge.js'
@@ -110,6 +112,8 @@ export function recorder<A extends unknown[] = []>(options: RecorderOptions<A>):
   )
   const inFlightAttributes = Object.freeze({ [ATTR_EXPERIMENT]: name })
   const core: Core<A> = {
+    attributes: attributesCache(name, candidate),
+    candidates: Object.freeze([candidate]),
     settings,
     tracer: settings.options.tracer ?? trace.getTracer(name),
     onResult: options.onResult,
@@ -135,18 +139,10 @@ export function recorder<A extends unknown[] = []>(options: RecorderOptions<A>):
         core.instruments.skips.add(1, { [ATTR_EXPERIMENT]: name, [ATTR_SKIP_REASON]: decision })
         return undefined
       }
-      const operation = settings.options.operation
-      const identity: RunIdentity = {
-        experiment: name,
-        runId: randomUUID(),
-        operation:
-          typeof operation === 'function' ? operationOf(report, () => operation(...args)) : operation,
-      }
-      const parent = context.active()
-      const span = startPrimarySpan(core.tracer, parent, identity, [candidate])
       core.inFlight++
       core.instruments.inFlight.add(1, inFlightAttributes)
-      return new Run(core, identity, parent, span, args)
+      // the spans and the run id are made off the caller's path, when the run first needs them
+      return new Run(core, context.active(), args)
     },
     flush(): Promise<void> {
       if (core.inFlight === 0) return Promise.resolve()
@@ -159,7 +155,39 @@ export function recorder<A extends unknown[] = []>(options: RecorderOptions<A>):
 }
 
 /** What every run of one recorder shares. */
+/** Metric attributes of one operation, made once: every run of it shares them. */
+interface OperationAttributes {
+  readonly primary: Attributes
+  readonly shadow: Attributes
+  readonly runs: Readonly<Record<Outcome, Attributes>>
+}
+
+/** Operations whose metric attributes are kept; past it (operations from raw paths, say) they are made per run. */
+const MAX_KEPT_OPERATIONS = 1000
+
+function attributesCache(experiment: string, candidate: string) {
+  const kept = new Map<string | undefined, OperationAttributes>()
+  return (operation: string | undefined): OperationAttributes => {
+    let found = kept.get(operation)
+    if (found !== undefined) return found
+    const base: Record<string, string> = { [ATTR_EXPERIMENT]: experiment }
+    if (operation !== undefined) base[ATTR_OPERATION] = operation
+    const runs = {} as Record<Outcome, Attributes>
+    for (const outcome of OUTCOMES)
+      runs[outcome] = Object.freeze({ ...base, [ATTR_CANDIDATE]: candidate, [ATTR_OUTCOME]: outcome })
+    found = Object.freeze({
+      primary: Object.freeze({ ...base, [ATTR_ROLE]: 'primary' }),
+      shadow: Object.freeze({ ...base, [ATTR_ROLE]: 'shadow', [ATTR_CANDIDATE]: candidate }),
+      runs: Object.freeze(runs),
+    })
+    if (kept.size < MAX_KEPT_OPERATIONS) kept.set(operation, found)
+    return found
+  }
+}
+
 interface Core<A extends unknown[]> {
+  readonly candidates: readonly string[]
+  readonly attributes: (operation: string | undefined) => OperationAttributes
   readonly settings: Settings<Caller<A>>
   readonly tracer: Tracer
   readonly onResult: RecorderOptions<A>['onResult']
@@ -175,6 +203,9 @@ interface Core<A extends unknown[]> {
 class Run<A extends unknown[]> implements RecordedRun {
   private primaryObservation: Observation | undefined
   private shadowObservation: Observation | undefined
+  private identity: RunIdentity | undefined
+  private operation: string | undefined
+  private primarySpan: Span | undefined
   private shadowSpan: Span | undefined
   private shadowStart = 0
   private readonly start = performance.now()
@@ -187,47 +218,75 @@ class Run<A extends unknown[]> implements RecordedRun {
 
   constructor(
     private readonly core: Core<A>,
-    private identity: RunIdentity,
     private readonly parent: Context,
-    private readonly primarySpan: Span,
     private readonly args: A,
   ) {}
 
   get runId(): string {
-    return this.identity.runId
+    this.open()
+    return (this.identity as RunIdentity).runId
   }
 
   setOperation(operation: string): void {
     if (this.recorded) return
-    this.identity = { ...this.identity, operation: String(operation) }
-    if (this.primaryObservation === undefined)
-      this.primarySpan.setAttribute(ATTR_OPERATION, this.identity.operation as string)
-    this.shadowSpan?.setAttribute(ATTR_OPERATION, this.identity.operation as string)
+    this.operation = String(operation)
+    if (this.identity === undefined) return // the spans open with it
+    this.identity = { ...this.identity, operation: this.operation }
+    if (this.primaryObservation === undefined) this.primarySpan?.setAttribute(ATTR_OPERATION, this.operation)
+    this.shadowSpan?.setAttribute(ATTR_OPERATION, this.operation)
   }
 
   primary(settled: Settled): void {
     if (this.primaryObservation !== undefined) return
+    this.open()
+    const primarySpan = this.primarySpan as Span
     const observation = observationOf(settled, this.start)
     this.primaryObservation = observation
-    endSpan(this.primarySpan, observation)
-    this.core.instruments.duration.record(observation.durationMs / 1000, this.attributes('primary'))
+    endSpan(primarySpan, observation)
+    this.core.instruments.duration.record(
+      observation.durationMs / 1000,
+      this.core.attributes(this.operation).primary,
+    )
     this.conclude()
   }
 
   startShadow(onDeadline?: (reason: Error) => void): Context {
     if (this.shadowSpan === undefined) {
+      this.open()
       this.shadowSpan = startShadowSpan(
         this.core.tracer,
         this.parent,
-        this.identity,
+        this.identity as RunIdentity,
         this.core.candidate,
-        this.primarySpan.spanContext(),
+        (this.primarySpan as Span).spanContext(),
       )
       this.shadowStart = performance.now()
       this.onDeadline = onDeadline
       this.core.deadlines.add(this, this.shadowStart)
     }
     return trace.setSpan(this.parent, this.shadowSpan)
+  }
+
+  /** Make the run's identity and primary span, on first use; the span starts at `begin`'s time. */
+  private open(): void {
+    if (this.identity === undefined) {
+      const { settings, report } = this.core
+      const given = settings.options.operation
+      if (this.operation === undefined)
+        this.operation = typeof given === 'function' ? operationOf(report, () => given(...this.args)) : given
+      this.identity = {
+        experiment: settings.options.name,
+        runId: randomUUID(),
+        operation: this.operation,
+      }
+      this.primarySpan = startPrimarySpan(
+        this.core.tracer,
+        this.parent,
+        this.identity,
+        this.core.candidates,
+        this.start,
+      )
+    }
   }
 
   shadow(settled: Settled): void {
@@ -274,17 +333,12 @@ class Run<A extends unknown[]> implements RecordedRun {
         served: 'primary',
         redaction: settings.redaction,
       })
-      instruments.duration.record(shadow.durationMs / 1000, this.attributes('shadow'))
-      const counted: Record<string, string> = {
-        [ATTR_EXPERIMENT]: this.identity.experiment,
-        [ATTR_CANDIDATE]: candidate,
-        [ATTR_OUTCOME]: judgement.outcome,
-      }
-      if (this.identity.operation !== undefined) counted[ATTR_OPERATION] = this.identity.operation
-      instruments.runs.add(1, counted)
+      const attributes = this.core.attributes(this.operation)
+      instruments.duration.record(shadow.durationMs / 1000, attributes.shadow)
+      instruments.runs.add(1, attributes.runs[judgement.outcome])
       const result = publish(
         settings,
-        this.identity,
+        this.identity as RunIdentity,
         candidate,
         primary,
         shadow,
@@ -297,16 +351,6 @@ class Run<A extends unknown[]> implements RecordedRun {
     } finally {
       this.core.release()
     }
-  }
-
-  private attributes(role: 'primary' | 'shadow'): Record<string, string> {
-    const attributes: Record<string, string> = {
-      [ATTR_EXPERIMENT]: this.identity.experiment,
-      [ATTR_ROLE]: role,
-    }
-    if (this.identity.operation !== undefined) attributes[ATTR_OPERATION] = this.identity.operation
-    if (role === 'shadow') attributes[ATTR_CANDIDATE] = this.core.candidate
-    return attributes
   }
 }
 
