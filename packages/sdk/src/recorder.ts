@@ -79,8 +79,9 @@ export interface Recorder<A extends unknown[] = []> {
   readonly name: string
   /**
    * Decide the run of `args` (kill switch, sample, `maxInFlight`) and, when it is carried out,
-   * open its primary span (a child of the active context) and return it; `undefined` when it is
-   * skipped (counted in `parallel_run.skips` by reason).
+   * return it; `undefined` when it is skipped (counted in `parallel_run.skips` by reason). Its
+   * primary span is a child of the active context and starts now, but is made (with the run id)
+   * only when first needed, off the caller's path.
    */
   begin(...args: A): RecordedRun | undefined
   /** Resolves when every run begun so far has been recorded. */

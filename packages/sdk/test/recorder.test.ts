@@ -20,7 +20,17 @@ import {
 } from '@twinspan/conventions'
 import { type RunResult, recorder } from '@twinspan/sdk'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { busy, exporter, meter, primaryOf, primarySpans, shadowSpans, theShadowSpan, total, tracer } from './support.js'
+import {
+  busy,
+  exporter,
+  meter,
+  primaryOf,
+  primarySpans,
+  shadowSpans,
+  theShadowSpan,
+  total,
+  tracer,
+} from './support.js'
 
 beforeEach(() => exporter.reset())
 
@@ -75,7 +85,11 @@ describe('recorder', () => {
   })
 
   it('compares with the configured rules and reports a shadow error', async () => {
-    const quotes = recorder({ name: 'quote-rules', tracer, compare: { rules: { total: { severity: 'critical' } } } })
+    const quotes = recorder({
+      name: 'quote-rules',
+      tracer,
+      compare: { rules: { total: { severity: 'critical' } } },
+    })
     const changed = quotes.begin()
     changed?.startShadow()
     changed?.primary({ value: { total: 10 } })
@@ -91,7 +105,10 @@ describe('recorder', () => {
       [ATTR_SEVERITY]: 'critical',
       [ATTR_DIFF_PATHS]: ['total'],
     })
-    expect(error?.attributes).toMatchObject({ [ATTR_OUTCOME]: 'shadow_error', [ATTR_ERROR_TYPE]: 'TypeError' })
+    expect(error?.attributes).toMatchObject({
+      [ATTR_OUTCOME]: 'shadow_error',
+      [ATTR_ERROR_TYPE]: 'TypeError',
+    })
   })
 
   it('takes an operation set after the run began, on both spans and in the metrics', async () => {
@@ -109,7 +126,10 @@ describe('recorder', () => {
     await quotes.flush()
     const operations = shadowSpans().map((s) => s.attributes[ATTR_OPERATION])
     expect(operations).toEqual(['GET /quote/:id', 'GET /other/:id'])
-    expect(primarySpans().map((s) => s.attributes[ATTR_OPERATION])).toEqual(['GET /quote/:id', 'GET /other/:id'])
+    expect(primarySpans().map((s) => s.attributes[ATTR_OPERATION])).toEqual([
+      'GET /quote/:id',
+      'GET /other/:id',
+    ])
     expect(
       await total('parallel_run.runs', {
         [ATTR_EXPERIMENT]: 'quote-operation',
@@ -133,7 +153,11 @@ describe('recorder', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(30)
     runs[0]?.shadow({ value: 1 }) // too late: ignored
     expect(aborted).toEqual(['0:TimeoutError', '2:TimeoutError'])
-    expect(shadowSpans().map((s) => s.attributes[ATTR_OUTCOME]).sort()).toEqual(['match', 'timeout', 'timeout'])
+    expect(
+      shadowSpans()
+        .map((s) => s.attributes[ATTR_OUTCOME])
+        .sort(),
+    ).toEqual(['match', 'timeout', 'timeout'])
   })
 
   it('says when a run is skipped: disabled, sampled out or over maxInFlight, and counts why', async () => {
