@@ -81,4 +81,24 @@ describe('durability against the real embedded ClickHouse', () => {
     await insertSpanBatch(collector.store, body, 'batch-token-2')
     expect(await counts('retried')).toEqual({ runsFinal: 2, runsRollup: 4, pathsRollup: 0 })
   })
+
+  it('keeps the exporter columns and the trace-id index of otel_traces, without the attribute skip indexes', async () => {
+    const indexes = await queryRows<{ name: string }>(
+      collector.store,
+      `SELECT name FROM system.data_skipping_indices
+       WHERE database = 'twinspan' AND table = 'otel_traces' ORDER BY name`,
+    )
+    expect(indexes.map((index) => index.name)).toEqual(['idx_duration', 'idx_trace_id']) // migration 4
+    const columns = await queryRows<{ name: string; type: string }>(
+      collector.store,
+      `SELECT name, type FROM system.columns
+       WHERE database = 'twinspan' AND table = 'otel_traces' AND name IN ('SpanAttributes', 'ResourceAttributes', 'Timestamp')
+       ORDER BY name`,
+    )
+    expect(columns).toEqual([
+      { name: 'ResourceAttributes', type: 'Map(LowCardinality(String), String)' },
+      { name: 'SpanAttributes', type: 'Map(LowCardinality(String), String)' },
+      { name: 'Timestamp', type: 'DateTime64(9)' },
+    ])
+  })
 })
