@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Ingest, type RowSink } from '../src/ingest/ingest.js'
+import { nanosText } from '../src/ingest/rows.js'
 import type { IngestedRun } from '../src/ingest/runs.js'
 import { decodeTraceExportJson } from '../src/otlp/json.js'
 import { exportJson, runSpans } from './ingest-support.js'
@@ -61,5 +62,12 @@ describe('Ingest', () => {
     await expect(ingest.accept(decode(exportJson(runSpans([{ runId: 'y' }]))))).resolves.toMatchObject({
       accepted: 2,
     })
+  })
+
+  it('writes span times as exact "seconds.nanoseconds", clamped to what DateTime64(9) holds', () => {
+    expect(nanosText(1_763_770_000_123_456_789n)).toBe('"1763770000.123456789"')
+    expect(nanosText(5n)).toBe('"0.000000005"')
+    expect(nanosText(-1n)).toBe('"0.000000000"') // would fail the whole batch's insert
+    expect(nanosText(2n ** 64n - 1n)).toBe('"9223372036.854775807"')
   })
 })
