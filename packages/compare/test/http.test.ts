@@ -221,6 +221,32 @@ describe('compareHttp: bodies with the same bytes', () => {
     expect(result.differences).toMatchObject([{ path: 'body', kind: 'type' }])
   })
 
+  it('match when nothing but ignored headers differs, and not when those headers are compared', () => {
+    const primary = {
+      status: 200,
+      headers: { ...json, date: 'Mon', etag: 'W/"a"', 'x-powered-by': 'Express' },
+      body: order,
+    }
+    const shadow = {
+      status: '200',
+      headers: { ...json, date: 'Tue', server: 'v2' },
+      body: Buffer.from(order),
+    }
+    expect(compareHttp(primary, shadow)).toEqual({
+      matches: true,
+      severity: 'none',
+      differences: [],
+      truncated: 0,
+    })
+    const strict = compareHttp(primary, shadow, { ignoreHeaders: [] })
+    expect(strict.differences.map((d) => d.path)).toEqual([
+      'headers.date',
+      'headers.etag',
+      'headers.x-powered-by',
+      'headers.server',
+    ])
+  })
+
   it('different bytes of the same JSON still match, parsed', () => {
     const parse = vi.spyOn(JSON, 'parse')
     const reordered = '{ "items": [ { "qty": 1, "sku": "A" } ], "total": 129.85, "id": "4711" }'
