@@ -141,7 +141,13 @@ class Mirror implements CandidateListener {
 
   /** The candidate answered (pool). */
   response(reader: ResponseReader): void {
-    const observed = observedOf(reader, this.tee.settings.maxBodyBytes)
+    let observed: ObservedResponse | Promise<ObservedResponse>
+    try {
+      observed = observedOf(reader, this.tee.settings.maxBodyBytes)
+    } catch (error) {
+      this.failed(error)
+      return
+    }
     if (observed instanceof Promise) observed.then((response) => this.run.shadow({ value: response }))
     else this.run.shadow({ value: observed })
   }

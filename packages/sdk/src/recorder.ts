@@ -8,7 +8,16 @@
  * explicitly (`begin` returns `undefined`).
  */
 import { randomUUID } from 'node:crypto'
-import { type Attributes, type Context, context, type Span, type Tracer, trace } from '@opentelemetry/api'
+import {
+  type Attributes,
+  type Context,
+  context,
+  diag,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api'
 import {
   ATTR_CALLBACK,
   ATTR_CANDIDATE,
@@ -243,7 +252,11 @@ class Run<A extends unknown[]> implements RecordedRun {
     const primarySpan = this.primarySpan as Span
     const observation = observationOf(settled, this.start)
     this.primaryObservation = observation
-    endSpan(primarySpan, observation)
+    try {
+      endSpan(primarySpan, observation)
+    } catch (error) {
+      diag.error(`twinspan: recorder '${this.core.settings.options.name}': could not end a span`, error)
+    }
     this.core.instruments.duration.record(
       observation.durationMs / 1000,
       this.core.attributes(this.operation).primary,
@@ -254,12 +267,14 @@ class Run<A extends unknown[]> implements RecordedRun {
   startShadow(onDeadline?: (reason: Error) => void): Context {
     if (this.shadowSpan === undefined) {
       this.open()
-      this.shadowSpan = startShadowSpan(
-        this.core.tracer,
-        this.parent,
-        this.identity as RunIdentity,
-        this.core.candidate,
-        (this.primarySpan as Span).spanContext(),
+      this.shadowSpan = spanOrNone(this.core, () =>
+        startShadowSpan(
+          this.core.tracer,
+          this.parent,
+          this.identity as RunIdentity,
+          this.core.candidate,
+          (this.primarySpan as Span).spanContext(),
+        ),
       )
       this.shadowStart = performance.now()
       this.onDeadline = onDeadline
@@ -280,12 +295,9 @@ class Run<A extends unknown[]> implements RecordedRun {
         runId: randomUUID(),
         operation: this.operation,
       }
-      this.primarySpan = startPrimarySpan(
-        this.core.tracer,
-        this.parent,
-        this.identity,
-        this.core.candidates,
-        this.start,
+      const identity = this.identity
+      this.primarySpan = spanOrNone(this.core, () =>
+        startPrimarySpan(this.core.tracer, this.parent, identity, this.core.candidates, this.start),
       )
     }
   }
@@ -349,6 +361,9 @@ class Run<A extends unknown[]> implements RecordedRun {
       )
       const onResult = this.core.onResult
       if (onResult !== undefined) guard(report, 'onResult', undefined, () => onResult(result, ...this.args))
+    } catch (error) {
+      // a broken tracer or a value hostile to inspection costs the recording, never the caller
+      diag.error(`twinspan: recorder '${settings.options.name}': recording failed`, error)
     } finally {
       this.core.release()
     }
@@ -403,6 +418,16 @@ class Deadlines {
     }
     if (this.head !== undefined)
       this.timer = setTimeout(() => this.fire(), Math.max(1, this.head.expiresAt - now))
+  }
+}
+
+/** The span `start` makes, or a non-recording one when the tracer throws (reported): the run goes on. */
+function spanOrNone<A extends unknown[]>(core: Core<A>, start: () => Span): Span {
+  try {
+    return start()
+  } catch (error) {
+    diag.error(`twinspan: recorder '${core.settings.options.name}': could not start a span`, error)
+    return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
   }
 }
 

@@ -3,7 +3,7 @@
  * same linked spans and attributes, outcomes, deadline, sampling, in-flight bound, metrics and
  * onResult; plus an operation set after the run began.
  */
-import { context, trace } from '@opentelemetry/api'
+import { context, type Tracer, trace } from '@opentelemetry/api'
 import {
   ATTR_CANDIDATE,
   ATTR_DIFF_PATHS,
@@ -22,6 +22,7 @@ import { type RunResult, recorder } from '@twinspan/sdk'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
   busy,
+  diagErrors,
   exporter,
   meter,
   primaryOf,
@@ -190,6 +191,32 @@ describe('recorder', () => {
     expect(await total('parallel_run.skips', { [ATTR_EXPERIMENT]: 'quote-off' })).toBe(1)
     expect(await total('parallel_run.skips', { [ATTR_EXPERIMENT]: 'quote-none' })).toBe(1)
     expect(await total('parallel_run.skips', { [ATTR_EXPERIMENT]: 'quote-bounded' })).toBe(1)
+  })
+
+  it('a tracer that throws costs the recording, never the caller', async () => {
+    const broken = {
+      startSpan: () => {
+        throw new Error('tracer bug')
+      },
+    } as unknown as Tracer
+    const results: string[] = []
+    const quotes = recorder({
+      name: 'quote-broken-tracer',
+      tracer: broken,
+      onResult: (r) => {
+        results.push(r.outcome)
+      },
+    })
+    const run = quotes.begin()
+    expect(() => {
+      run?.startShadow()
+      run?.primary({ value: 1 })
+      run?.shadow({ value: 1 })
+    }).not.toThrow()
+    await quotes.flush()
+    expect(quotes.inFlight).toBe(0)
+    expect(results).toEqual(['match'])
+    expect(diagErrors.some(([message]) => String(message).includes('could not start a span'))).toBe(true)
   })
 
   it('keeps callbacks from hurting the caller, and checks its options', () => {
