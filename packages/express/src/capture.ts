@@ -1,68 +1,52 @@
 /**
- * The legacy response, captured as it is sent. `writeHead`, `write` and `end` are wrapped on this
- * one response: each wrapper calls the original first, unchanged, with the same arguments and
- * return value, and only then notes what went out. Nothing is buffered in front of the client and
- * nothing waits: chunks are referenced (not copied) up to `maxBodyBytes`, so a streamed response
- * streams as before.
+ * The legacy response, captured as it is sent. `writeHead`, `write` and `end` are hooked once per
+ * process on `http.ServerResponse.prototype`: each hook calls the method it replaced first,
+ * unchanged, with the same arguments and return value, and only then, for a response being
+ * captured (one lookup in a WeakMap), notes what went out. Nothing is buffered in front of the
+ * client and nothing waits: chunks are referenced (not copied) up to `maxBodyBytes`, so a streamed
+ * response streams as before.
+ *
+ * Why on the prototype and not on each response: a property added to an Express response object
+ * allocates a new hidden class for it (its objects share none), about 1.6 KB each, measured; three
+ * wrappers per mirrored request were the largest allocation of the mirror (decision 0041). On the
+ * prototype the hooks also sit below every wrapper other middleware puts on `res` (compression),
+ * so what they note is what the client gets, whatever the order the middleware was mounted in.
  */
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { type OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { decodeBody } from './decode.js'
 import { comparableHeaders } from './headers.js'
 import { BoundedBody, type ObservedResponse } from './response.js'
 
-type Write = ServerResponse['write']
-type End = ServerResponse['end']
-type WriteHead = ServerResponse['writeHead']
+/** One response being captured. */
+class Capture {
+  readonly body: BoundedBody
+  status = 0
+  headers: OutgoingHttpHeaders | undefined
 
-/**
- * Start capturing `res`; `done` is called once the response has finished (or closed without
- * finishing, then `incomplete`), with the body decoded. Never throws into the response.
- */
-export function captureResponse(
-  res: ServerResponse,
-  method: string,
-  maxBytes: number,
-  done: (legacy: ObservedResponse) => void,
-): void {
-  const body = new BoundedBody(maxBytes)
-  let status = 0
-  let headers: OutgoingHttpHeaders | undefined
-  let bodyless = method === 'HEAD'
+  constructor(
+    readonly maxBytes: number,
+    /** HEAD, or a status Node sends no body for: writes are not noted. */
+    public bodyless: boolean,
+    readonly done: (legacy: ObservedResponse) => void,
+  ) {
+    this.body = new BoundedBody(maxBytes)
+  }
 
-  const writeHead = res.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse
-  const write = res.write as (this: ServerResponse, ...args: unknown[]) => boolean
-  const end = res.end as (this: ServerResponse, ...args: unknown[]) => ServerResponse
+  /** The head went out: its status and headers are final. */
+  head(res: ServerResponse, args: unknown[]): void {
+    if (this.headers !== undefined) return
+    this.status = res.statusCode
+    this.headers = res.getHeaders() // a copy, ours to add to
+    if (args.length > 1) Object.assign(this.headers, explicitHeaders(args))
+    const status = this.status
+    if (status === 204 || status === 304 || (status >= 100 && status < 200)) this.bodyless = true
+  }
 
-  // `res.write`/`res.end` write the head through `this.writeHead` (`_implicitHeader`), so every
-  // response passes here exactly when its status and headers are final.
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    const result = writeHead.apply(this, args)
-    if (headers === undefined) {
-      status = this.statusCode
-      headers = this.getHeaders() // a copy, ours to add to
-      if (args.length > 1) Object.assign(headers, explicitHeaders(args))
-      // Node sends no body for these, whatever is written
-      if (status === 204 || status === 304 || (status >= 100 && status < 200)) bodyless = true
-    }
-    return result
-  } as WriteHead
-
-  res.write = function (this: ServerResponse, ...args: unknown[]) {
-    const accepted = write.apply(this, args)
-    if (!bodyless) note(body, args[0], args[1])
-    return accepted
-  } as Write
-
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    const result = end.apply(this, args)
-    if (!bodyless && typeof args[0] !== 'function') note(body, args[0], args[1])
-    return result
-  } as End
-
-  // 'close' comes after 'finish' on a completed response, and alone when it never completed
-  res.on('close', () => {
+  /** The response closed: finished, or not (the client went away). */
+  closed(res: ServerResponse): void {
+    const { body, headers, maxBytes, done } = this
     const observed = {
-      status: status || res.statusCode,
+      status: this.status || res.statusCode,
       headers: comparableHeaders(headers ?? res.getHeaders()),
       bodyBytes: body.bytes,
     }
@@ -79,7 +63,63 @@ export function captureResponse(
     decodeBody(kept, String(encoding), maxBytes).then((decoded) =>
       done({ ...observed, body: decoded.body, truncated: body.truncated || decoded.truncated }),
     )
-  })
+  }
+}
+
+const captures = new WeakMap<ServerResponse, Capture>()
+let hooked = false
+
+/** Hook `writeHead`, `write` and `end` of every server response, once per process. */
+function hookResponses(): void {
+  if (hooked) return
+  hooked = true
+  const proto = ServerResponse.prototype as unknown as Record<string, (...args: unknown[]) => unknown>
+  const writeHead = proto.writeHead as (...args: unknown[]) => unknown
+  const write = proto.write as (...args: unknown[]) => unknown
+  const end = proto.end as (...args: unknown[]) => unknown
+  // `res.write`/`res.end` write the head through `this.writeHead` (`_implicitHeader`), so every
+  // response passes here exactly when its status and headers are final.
+  proto.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const result = writeHead.apply(this, args)
+    captures.get(this)?.head(this, args)
+    return result
+  }
+  proto.write = function (this: ServerResponse, ...args: unknown[]) {
+    const accepted = write.apply(this, args)
+    const capture = captures.get(this)
+    if (capture !== undefined && !capture.bodyless) note(capture.body, args[0], args[1])
+    return accepted
+  }
+  proto.end = function (this: ServerResponse, ...args: unknown[]) {
+    const result = end.apply(this, args)
+    const capture = captures.get(this)
+    if (capture !== undefined && !capture.bodyless && typeof args[0] !== 'function')
+      note(capture.body, args[0], args[1])
+    return result
+  }
+}
+
+function onClose(this: ServerResponse): void {
+  const capture = captures.get(this)
+  if (capture === undefined) return
+  captures.delete(this)
+  capture.closed(this)
+}
+
+/**
+ * Start capturing `res`; `done` is called once the response has finished (or closed without
+ * finishing, then `incomplete`), with the body decoded. Never throws into the response.
+ */
+export function captureResponse(
+  res: ServerResponse,
+  method: string,
+  maxBytes: number,
+  done: (legacy: ObservedResponse) => void,
+): void {
+  hookResponses()
+  captures.set(res, new Capture(maxBytes, method === 'HEAD', done))
+  // 'close' comes after 'finish' on a completed response, and alone when it never completed
+  res.on('close', onClose)
 }
 
 /** Note one written chunk (string, Buffer or other bytes, as `write` accepts). */

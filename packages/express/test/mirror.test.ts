@@ -242,6 +242,48 @@ describe('compressed and streamed responses', () => {
     expect(theShadowSpan().attributes[ATTR_DIFF_PATHS]).toEqual(['body.total'])
   })
 
+  it('sees the bytes the client gets even behind a middleware in front that rewrites the body (compression)', async () => {
+    const candidate = await candidateServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+      res.end(JSON.stringify(order(req.url.split('/').pop() ?? '')))
+    })
+    open.push(candidate)
+    // like compression(): mounted first, it wraps res.write/res.end and sends the body gzipped
+    const gzipInFront: express.RequestHandler = (_req, res, next) => {
+      const chunks: Buffer[] = []
+      const end = res.end.bind(res) as (chunk: Buffer) => unknown
+      res.write = ((chunk: string | Buffer) => {
+        chunks.push(Buffer.from(chunk))
+        return true
+      }) as typeof res.write
+      res.end = ((chunk?: string | Buffer) => {
+        if (chunk !== undefined) chunks.push(Buffer.from(chunk))
+        res.setHeader('content-encoding', 'gzip')
+        res.removeHeader('content-length')
+        return end(zlib.gzipSync(Buffer.concat(chunks)))
+      }) as typeof res.end
+      next()
+    }
+    const legacyBytes: number[] = []
+    const middleware = parallelRun({
+      candidate: candidate.url,
+      tracer,
+      compare: { ignoreHeaders: [...DEFAULT_IGNORED_HEADERS, 'content-encoding'] },
+      onResult: (r) => {
+        legacyBytes.push((r.primary.value as { bodyBytes: number }).bodyBytes)
+      },
+    })
+    const legacy = await serve(legacyApp([gzipInFront, middleware]))
+    open.push(legacy)
+    const got = await rawRequest(legacy.port, 'GET', '/orders/9')
+    expect(got).toMatch(/content-encoding: gzip/i)
+    await middleware.flush()
+    const span = theShadowSpan()
+    expect(span.attributes[ATTR_OUTCOME]).toBe('match') // decoded, the gzipped bytes equal the candidate's
+    // what was captured is what went out: the gzipped body, not the handler's JSON
+    expect(legacyBytes).toEqual([zlib.gzipSync(JSON.stringify(order('9'))).length])
+  })
+
   it('decodes br and deflate on the candidate side too; a content-encoding that differs is reported', async () => {
     const json = JSON.stringify(order('8'))
     const encodings: Record<string, (b: string) => Buffer> = {
