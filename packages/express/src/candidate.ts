@@ -1,12 +1,12 @@
 /**
- * The candidate leg: send the mirrored request and read the response, bounded. By default over
- * the mirror's own keep-alive client ({@link CandidatePool}), the cheapest way found to do it
- * (decision 0041); with a user-supplied `agent` (TLS settings, proxies), over `node:http`/`node:https`
- * through it. Never `fetch`: it follows redirects and decodes bodies behind our back (both are part
- * of what is compared) and costs the most per request.
+ * The candidate leg: the request as written to the candidate, and its answer as compared. By
+ * default the middleware sends it over its own keep-alive client (`candidate-pool.ts`), the
+ * cheapest way measured (decision 0041); with a user-supplied `agent` (TLS settings, proxies),
+ * over `node:http`/`node:https` through it. Never `fetch`: it follows redirects and decodes bodies
+ * behind our back (both are part of what is compared) and costs the most per request.
  *
- * Anything but a response (refused, reset, not HTTP, aborted at the deadline) rejects: the run
- * records it as `shadow_error` (or `timeout`, which the SDK decides at the deadline).
+ * Anything but a response (refused, reset, not HTTP, aborted at the deadline) is a failure: the
+ * run records it as `shadow_error` (or `timeout`, which the SDK decides at the deadline).
  */
 import * as http from 'node:http'
 import * as https from 'node:https'

@@ -33,7 +33,7 @@ export interface ParallelRunOptions {
   operation?: string | ((req: Request, res: Response) => string | undefined)
   /** Bytes of each response body (and of a request body) kept for comparison; default 262144 (256 KiB). */
   maxBodyBytes?: number
-  /** HTTP agent for the candidate; default a keep-alive agent with `maxSockets = maxInFlight`. */
+  /** HTTP agent for the candidate, sent through `node:http`; default the mirror's own keep-alive client (at most `maxInFlight` connections). */
   agent?: Agent
   /** Paths masked in everything exported, e.g. `body.customer.email`, `headers.authorization`. */
   redact?: readonly string[]

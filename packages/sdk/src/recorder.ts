@@ -34,7 +34,7 @@ import { guard, type Report, reporter } from './guard.js'
 import { judge } from './judge.js'
 import { type Instruments, instrumentsFor } from './metrics.js'
 import type { Observation } from './observe.js'
-import type { ExperimentOptions, RunResult } from './options.js'
+import type { ExperimentOptions, RunResult, SkipReason } from './options.js'
 import { plan } from './plan.js'
 import { publish } from './publish.js'
 import { endShadowSpan, endSpan, type RunIdentity, startPrimarySpan, startShadowSpan } from './record.js'
@@ -105,7 +105,7 @@ const NOOP = () => undefined
 export function recorder<A extends unknown[] = []>(options: RecorderOptions<A>): Recorder<A> {
   const candidate = options.candidate ?? DEFAULT_CANDIDATE
   if (typeof candidate !== 'string' || candidate === '')
-    throw new TypeError(`twinspan: recorder '${name0(options)}': candidate must be a non-empty string`)
+    throw new TypeError(`twinspan: recorder '${nameOf(options)}': candidate must be a non-empty string`)
   // the sides are the caller's: the settings' functions are placeholders, never called
   const settings = freezeSettings<Caller<A>>({
     ...options,
@@ -114,13 +114,14 @@ export function recorder<A extends unknown[] = []>(options: RecorderOptions<A>):
     onResult: undefined,
   })
   if (options.onResult !== undefined && typeof options.onResult !== 'function')
-    throw new TypeError(`twinspan: recorder '${name0(options)}': onResult must be a function`)
+    throw new TypeError(`twinspan: recorder '${nameOf(options)}': onResult must be a function`)
   const instruments = instrumentsFor(options.meter)
   const name = settings.options.name
   const report = reporter(name, options.onError, (callback) =>
     instruments().callbackErrors.add(1, { [ATTR_EXPERIMENT]: name, [ATTR_CALLBACK]: callback }),
   )
   const inFlightAttributes = Object.freeze({ [ATTR_EXPERIMENT]: name })
+  const skipAttributes: Partial<Record<SkipReason, Attributes>> = {}
   const core: Core<A> = {
     attributes: attributesCache(name, candidate),
     candidates: Object.freeze([candidate]),
@@ -146,7 +147,8 @@ export function recorder<A extends unknown[] = []>(options: RecorderOptions<A>):
       const decision = plan(settings, args, core.inFlight, report)
       core.instruments = instruments()
       if (typeof decision === 'string') {
-        core.instruments.skips.add(1, { [ATTR_EXPERIMENT]: name, [ATTR_SKIP_REASON]: decision })
+        skipAttributes[decision] ??= Object.freeze({ [ATTR_EXPERIMENT]: name, [ATTR_SKIP_REASON]: decision })
+        core.instruments.skips.add(1, skipAttributes[decision])
         return undefined
       }
       core.inFlight++
@@ -164,7 +166,6 @@ export function recorder<A extends unknown[] = []>(options: RecorderOptions<A>):
   })
 }
 
-/** What every run of one recorder shares. */
 /** Metric attributes of one operation, made once: every run of it shares them. */
 interface OperationAttributes {
   readonly primary: Attributes
@@ -195,6 +196,7 @@ function attributesCache(experiment: string, candidate: string) {
   }
 }
 
+/** What every run of one recorder shares. */
 interface Core<A extends unknown[]> {
   readonly candidates: readonly string[]
   readonly attributes: (operation: string | undefined) => OperationAttributes
@@ -437,7 +439,7 @@ function observationOf(settled: Settled, start: number): Observation {
   return { threw: false, timedOut: false, value: settled.value, snapshot: settled.value, durationMs }
 }
 
-function name0(options: { name?: unknown }): string {
+function nameOf(options: { name?: unknown }): string {
   return String(options.name)
 }
 
