@@ -257,7 +257,10 @@ export class IngestPipeline {
         // One probe at a time, after the backoff delay.
         const wait = this.retryAt - performance.now()
         if (this.inFlight > 0) return
-        if (wait > 0) return this.arm(wait)
+        if (wait > 0) {
+          this.arm(wait)
+          return
+        }
       }
       const batch = this.nextBatch()
       if (!batch) return
