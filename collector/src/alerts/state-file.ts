@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
-import { open, readFile, rename } from 'node:fs/promises'
+import { readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { writeFileDurably } from '../ingest/durable-file.js'
 import type { DispatcherSnapshot } from './dispatcher.js'
 
 /**
@@ -69,21 +70,7 @@ export class StateFile {
   private async write(): Promise<void> {
     const started = performance.now()
     const body = JSON.stringify(this.snapshot())
-    const temporary = `${this.path}.tmp`
-    const file = await open(temporary, 'w')
-    try {
-      await file.writeFile(body)
-      await file.sync()
-    } finally {
-      await file.close()
-    }
-    await rename(temporary, this.path)
-    const directory = await open(dirname(this.path), 'r')
-    try {
-      await directory.sync()
-    } finally {
-      await directory.close()
-    }
+    await writeFileDurably(this.path, body)
     this.lastBytes = Buffer.byteLength(body)
     this.lastWriteMs = performance.now() - started
   }

@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs'
-import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SpanRowFormat } from '../store/spans.js'
+import { syncDirectory, writeFileDurably } from './durable-file.js'
 
 /**
  * One fsynced file of rows in the spool. Ingest appends a segment per group commit and acknowledges
@@ -89,20 +90,10 @@ export class Spool {
     // Reserved before the write, so concurrent appends cannot pass the bound together.
     this.bytesUsed += body.length
     const name = `${String(sequence).padStart(12, '0')}-${rows}${SUFFIXES.JSONCompactEachRow}`
-    const temporary = join(this.dir, `${name}.tmp`)
     try {
-      const file = await open(temporary, 'w')
-      try {
-        await file.writeFile(body)
-        await file.sync()
-      } finally {
-        await file.close()
-      }
-      await rename(temporary, join(this.dir, name))
-      await this.syncDirectory()
+      await writeFileDurably(join(this.dir, name), body)
     } catch (error) {
       this.bytesUsed -= body.length
-      await unlink(temporary).catch(() => {})
       throw error
     }
     const segment: Segment = { file: name, sequence, rows, bytes: body.length, format: 'JSONCompactEachRow' }
@@ -126,7 +117,7 @@ export class Spool {
       this.segments.set(name, segment)
       renamed = true
     }
-    if (renamed) await this.syncDirectory()
+    if (renamed) await syncDirectory(this.dir)
   }
 
   /** Segments on disk, oldest first. */
@@ -144,15 +135,6 @@ export class Spool {
       if (!this.segments.delete(segment.file)) continue
       this.bytesUsed -= segment.bytes
       await unlink(join(this.dir, segment.file))
-    }
-  }
-
-  private async syncDirectory(): Promise<void> {
-    const directory = await open(this.dir, 'r')
-    try {
-      await directory.sync()
-    } finally {
-      await directory.close()
     }
   }
 }
