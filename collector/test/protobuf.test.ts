@@ -9,6 +9,7 @@ import {
   decodeTraceExportProto,
   encodeStatusProto,
   encodeTraceExportResponseProto,
+  narrowInt,
 } from '../src/otlp/protobuf.js'
 import { ProtoReader } from '../src/otlp/protobuf-reader.js'
 
@@ -148,5 +149,31 @@ describe('OTLP decoding', () => {
     expect(status.varint32()).toBe(3)
     expect(status.tag()).toBe((2 << 3) | 2)
     expect(status.string()).toBe('bad body')
+  })
+})
+
+describe('ProtoReader.int64', () => {
+  const varint = (n: number | bigint) => {
+    let v = BigInt.asUintN(64, BigInt(n))
+    const out: number[] = []
+    while (v >= 0x80n) {
+      out.push(Number(v & 0x7fn) | 0x80)
+      v >>= 7n
+    }
+    out.push(Number(v))
+    return Uint8Array.from(out)
+  }
+
+  it('reads small values as numbers without BigInt, and agrees with the BigInt path everywhere', () => {
+    const values = [0, 1, 127, 128, 300, 2 ** 40, 2 ** 49 - 1, 2 ** 49, 2 ** 53 - 1, 2n ** 53n, -1, -42]
+    for (const value of [...values, -(2 ** 53) + 1, -(2n ** 63n), 2n ** 63n - 1n]) {
+      const bytes = varint(value)
+      const reader = new ProtoReader(bytes)
+      const read = reader.int64()
+      expect(read).toBe(narrowInt(new ProtoReader(bytes).varint64()))
+      expect(reader.pos).toBe(bytes.length)
+    }
+    expect(new ProtoReader(varint(300)).int64()).toBe(300)
+    expect(new ProtoReader(varint(2n ** 53n)).int64()).toBe(2n ** 53n)
   })
 })

@@ -53,6 +53,27 @@ export class ProtoReader {
     throw new OtlpDecodeError('varint longer than 10 bytes')
   }
 
+  /**
+   * Read an int64 varint as a number when it is exact (below 2^53, non-negative: up to 7 bytes
+   * hold 49 bits), as bigint otherwise. The common small values skip BigInt arithmetic entirely.
+   */
+  int64(): number | bigint {
+    let value = 0
+    let scale = 1
+    const start = this.pos
+    for (let i = 0; i < 7 && this.pos < this.end; i++) {
+      const byte = this.buf[this.pos++] as number
+      value += (byte & 0x7f) * scale
+      if ((byte & 0x80) === 0) return value
+      scale *= 128
+    }
+    this.pos = start
+    const big = this.varint64()
+    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(big)
+      : big
+  }
+
   /** Read a varint as a signed 64-bit integer (int64). */
   varint64(): bigint {
     let result = 0n

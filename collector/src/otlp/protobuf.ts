@@ -216,7 +216,7 @@ function readAnyValue(reader: ProtoReader): AttributeValue {
     const wire = tag & 7
     if (field === 1 && wire === LENGTH_DELIMITED) value = reader.string()
     else if (field === 2 && wire === VARINT) value = reader.bool()
-    else if (field === 3 && wire === VARINT) value = narrowInt(reader.varint64())
+    else if (field === 3 && wire === VARINT) value = reader.int64()
     else if (field === 4 && wire === FIXED64) value = reader.double()
     else if (field === 5 && wire === LENGTH_DELIMITED) {
       const array: AttributeValue[] = []
