@@ -46,16 +46,17 @@ export class Ingest {
     readonly counters: IngestCounters = { received: 0, accepted: 0, rejected: 0, dropped: 0 },
   ) {}
 
-  /**
-   * Validate and serialise the request's spans now, then wait until they are durable. Nothing of
-   * the decoded request is held while waiting: with many requests in flight, their decoded spans
-   * and row strings kept alive were most of what every young-generation GC had to copy.
-   */
+  /** {@link prepare}, then {@link store}. */
   accept(request: TraceExport): Promise<IngestResult> {
     return this.store(this.prepare(request))
   }
 
-  private prepare(request: TraceExport): Prepared {
+  /**
+   * Validate and serialise a request's spans, synchronously. Callers let go of the decoded request
+   * before waiting in {@link store}: with many requests in flight, decoded spans kept alive while
+   * waiting were most of what every young-generation GC had to copy.
+   */
+  prepare(request: TraceExport): PreparedSpans {
     // Each span is parsed once and serialised once, straight into the JSONCompactEachRow body of its batch.
     const lines: string[] = []
     const runs: IngestedRun[] = []
@@ -94,7 +95,8 @@ export class Ingest {
     return { body, runs, result: { accepted, rejected, dropped, errorMessage: reasons.join('; ') + more } }
   }
 
-  private async store({ body, runs, result }: Prepared): Promise<IngestResult> {
+  /** Wait until prepared rows are durable, then hand their runs to the run consumer. */
+  async store({ body, runs, result }: PreparedSpans): Promise<IngestResult> {
     if (body) {
       await this.pipeline.submit(body, result.accepted)
       this.counters.accepted += result.accepted
@@ -111,7 +113,7 @@ export class Ingest {
 }
 
 /** A request's rows, serialised, and what to answer once they are durable. */
-interface Prepared {
+export interface PreparedSpans {
   body: Buffer | undefined
   runs: IngestedRun[]
   result: IngestResult

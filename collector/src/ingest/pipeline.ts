@@ -344,7 +344,7 @@ export class IngestPipeline {
       item.body = undefined
     }
     batch.retried = true
-    this.retries.unshift(batch)
+    this.retries.push(batch)
     this.retries.sort((a, b) => firstSequence(a) - firstSequence(b))
     const delay = this.retryDelayMs
     this.retryDelayMs = Math.min(this.options.retryMaxMs, this.retryDelayMs * 2)

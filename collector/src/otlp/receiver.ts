@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express'
-import type { IngestResult } from '../ingest/ingest.js'
+import type { IngestResult, PreparedSpans } from '../ingest/ingest.js'
 import { BackpressureError } from '../ingest/pipeline.js'
 import { SpoolFullError } from '../ingest/spool.js'
 import { BodyEncodingError, BodyTooLargeError, readBody } from './body.js'
@@ -7,9 +7,10 @@ import { decodeTraceExportJson, encodeStatusJson, encodeTraceExportResponseJson 
 import { OtlpDecodeError, type TraceExport } from './model.js'
 import { decodeTraceExportProto, encodeStatusProto, encodeTraceExportResponseProto } from './protobuf.js'
 
-/** Where decoded exports go; resolves once the accepted spans are durable. */
+/** Where decoded exports go: serialised at once (`prepare`), then `store` resolves once they are durable. */
 export interface TraceSink {
-  accept(request: TraceExport): Promise<IngestResult>
+  prepare(request: TraceExport): PreparedSpans
+  store(prepared: PreparedSpans): Promise<IngestResult>
 }
 
 export interface ReceiverOptions {
@@ -103,10 +104,13 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
       return
     }
 
-    let request: TraceExport | undefined
+    // The decoded request stays inside this block: nothing of it is held while the request waits.
+    let prepared: PreparedSpans
     try {
       const body = await readBody(req, contentEncoding, options.maxBodyBytes)
-      request = encoding === 'protobuf' ? decodeTraceExportProto(body) : decodeTraceExportJson(body)
+      prepared = sink.prepare(
+        encoding === 'protobuf' ? decodeTraceExportProto(body) : decodeTraceExportJson(body),
+      )
     } catch (error) {
       if (error instanceof BodyTooLargeError)
         sendStatus(res, encoding, 413, RPC_RESOURCE_EXHAUSTED, error.message)
@@ -125,10 +129,7 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
 
     let result: IngestResult
     try {
-      const durable = sink.accept(request)
-      // The spans are serialised by now; do not keep them alive while the request waits.
-      request = undefined
-      result = await durable
+      result = await sink.store(prepared)
     } catch (error) {
       if (error instanceof BackpressureError) {
         res.setHeader('Retry-After', String(RETRY_AFTER_BACKPRESSURE))

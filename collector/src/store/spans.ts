@@ -1,4 +1,4 @@
-import type { Store } from './client.js'
+import type { InsertOptions, Store } from './client.js'
 
 /**
  * The columns of `otel_traces` (the OpenTelemetry Collector ClickHouse exporter's layout), in the
@@ -35,7 +35,7 @@ export const OTEL_TRACE_COLUMNS = [
  * a third smaller (docs/decisions/0003-spool-and-batching.md). JSONEachRow is what earlier builds
  * spooled; such batches are still replayed as they are.
  */
-export type SpanRowFormat = 'JSONCompactEachRow' | 'JSONEachRow'
+export type SpanRowFormat = NonNullable<InsertOptions['format']>
 
 /** Insert a batch of `otel_traces` rows (JSON lines); materialized views derive runs and rollups. */
 export function insertSpanBatch(
