@@ -185,14 +185,24 @@ function isRaw(body: unknown): body is ArrayBufferView | ArrayBuffer {
 function headersOf(headers: HeadersLike | undefined): Record<string, string> {
   const result: Record<string, string> = Object.create(null)
   if (!isObject(headers)) return result
-  const entries = Symbol.iterator in headers ? headers : Object.entries(headers)
-  for (const [name, value] of entries as Iterable<readonly [string, unknown]>) {
-    if (value === undefined || value === null) continue
-    const key = String(name).toLowerCase()
-    const text = Array.isArray(value) ? value.map(String).join(', ') : String(value)
-    result[key] = Object.hasOwn(result, key) ? `${result[key]}, ${text}` : text
+  if (Symbol.iterator in headers) {
+    for (const [name, value] of headers as Iterable<readonly [string, unknown]>)
+      addHeader(result, name, value)
+    return result
   }
+  // a record (the usual case): its own enumerable names, without an array of entries per call
+  const record = headers as Readonly<Record<string, unknown>>
+  for (const name in record) if (Object.hasOwn(record, name)) addHeader(result, name, record[name])
   return result
+}
+
+function addHeader(result: Record<string, string>, name: string, value: unknown): void {
+  if (value === undefined || value === null) return
+  const key = String(name).toLowerCase()
+  const text =
+    typeof value === 'string' ? value : Array.isArray(value) ? value.map(String).join(', ') : String(value)
+  const earlier = result[key]
+  result[key] = earlier === undefined ? text : `${earlier}, ${text}`
 }
 
 // Bodies: empty is absent; bytes are decoded when the type is textual and the bytes are UTF-8,

@@ -82,7 +82,9 @@ class Connection {
     request.connection = this
     if (!this.connected) return // written on connect
     this.uses++
-    this.socket.write(request.payload)
+    const payload = request.payload
+    if (typeof payload === 'string') this.socket.write(payload, 'latin1')
+    else this.socket.write(payload)
   }
 
   onConnect(): void {
@@ -171,7 +173,7 @@ export class CandidatePool {
   }
 
   /**
-   * Write `payload` (a whole request: head, and body if any) and read the answer; `listener` is
+   * Write `payload` (a whole request: head, and body if any; a string is written as latin1) and read the answer; `listener` is
    * told of the response, or of a connection error or an answer that is not HTTP.
    */
   request(method: string, payload: string | Buffer, listener: CandidateListener): PendingRequest {

@@ -19,6 +19,8 @@ import type { ResponseReader } from './response-reader.js'
 /** Where and how the candidate is reached. */
 export interface CandidateTarget {
   readonly url: URL
+  /** `basePathOf(url)`. */
+  readonly basePath: string
   readonly maxBodyBytes: number
   /** The user's agent, for `sendThroughAgent`. */
   readonly agent?: http.Agent
@@ -35,35 +37,31 @@ export interface MirroredRequest {
 
 /** Methods whose requests carry a body by convention: an empty one is sent as `content-length: 0`. */
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'])
-const LINE_BREAK = /[\r\n\0]/
+
+/** The candidate URL's path without a trailing slash, prefixed to every mirrored request's path. */
+export function basePathOf(url: URL): string {
+  return url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
+}
 
 /**
- * The whole request as written to the candidate over the pool: request line, headers (each
- * value checked for line breaks), the mirror's framing headers, body. `trace` is the shadow
- * span's context: the candidate's own spans join the run's trace (a no-op without a propagator).
+ * The whole request as written to the candidate over the pool: request line, the mirrored
+ * header lines (`mirroredHeaderLines`), the mirror's framing headers, body. Without a body it is
+ * one string, written as latin1 (header values came through Node's parser as latin1 text: written
+ * back byte for byte), so no buffer is made for it.
  */
-export function requestPayload(target: CandidateTarget, request: MirroredRequest, trace: Context): Buffer {
-  const { headers, body } = request
-  propagation.inject(trace, headers)
-  const base = target.url.pathname.endsWith('/') ? target.url.pathname.slice(0, -1) : target.url.pathname
-  let head = `${request.method} ${base}${request.path} HTTP/1.1\r\n`
-  for (const name in headers) {
-    const value = headers[name]
-    if (value === undefined) continue
-    if (Array.isArray(value)) {
-      for (const item of value) if (!LINE_BREAK.test(item)) head += `${name}: ${item}\r\n`
-    } else {
-      const text = String(value)
-      if (!LINE_BREAK.test(text)) head += `${name}: ${text}\r\n`
-    }
-  }
+export function requestPayload(
+  target: CandidateTarget,
+  method: string,
+  path: string,
+  headerLines: string,
+  body: Buffer | undefined,
+): string | Buffer {
+  let head = `${method} ${target.basePath}${path} HTTP/1.1\r\n${headerLines}`
   head += 'connection: keep-alive\r\n' // HTTP/1.1's default, said for servers that want it said
   if (body !== undefined) head += `content-length: ${body.length}\r\n`
-  else if (!BODYLESS_BY_DEFAULT.has(request.method)) head += 'content-length: 0\r\n'
+  else if (!BODYLESS_BY_DEFAULT.has(method)) head += 'content-length: 0\r\n'
   head += '\r\n'
-  // header values came through Node's parser as latin1 text: written back byte for byte
-  const bytes = Buffer.from(head, 'latin1')
-  return body === undefined ? bytes : Buffer.concat([bytes, body])
+  return body === undefined ? head : Buffer.concat([Buffer.from(head, 'latin1'), body])
 }
 
 /** The response read off the wire, as compared: connection-level headers dropped, body decoded. */
@@ -99,7 +97,6 @@ export function sendThroughAgent(
   const headers: http.OutgoingHttpHeaders = { ...request.headers }
   propagation.inject(trace, headers)
   if (request.body !== undefined) headers['content-length'] = request.body.length
-  const base = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
   const send = url.protocol === 'https:' ? https.request : http.request
   return new Promise((resolve, reject) => {
     const outgoing = send(
@@ -108,7 +105,7 @@ export function sendThroughAgent(
         hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
         port: url.port,
         method: request.method,
-        path: base + request.path,
+        path: target.basePath + request.path,
         headers,
         agent: target.agent,
         signal,

@@ -17,51 +17,58 @@ import { decodeBody } from './decode.js'
 import { comparableHeaders } from './headers.js'
 import { BoundedBody, type ObservedResponse } from './response.js'
 
-/** One response being captured. */
-class Capture {
+/**
+ * One response being captured. Subclassed by what consumes it (the middleware's mirror), so a
+ * captured response costs one object besides its body, not a capture, a callback and a mirror.
+ */
+export abstract class Capture {
   readonly body: BoundedBody
   status = 0
   headers: OutgoingHttpHeaders | undefined
+  /** HEAD, or a status Node sends no body for: writes are not noted. */
+  bodyless: boolean
 
   constructor(
     readonly maxBytes: number,
-    /** HEAD, or a status Node sends no body for: writes are not noted. */
-    public bodyless: boolean,
-    readonly done: (legacy: ObservedResponse) => void,
+    method: string,
   ) {
     this.body = new BoundedBody(maxBytes)
+    this.bodyless = method === 'HEAD'
   }
 
-  /** The head went out: its status and headers are final. */
-  head(res: ServerResponse, args: unknown[]): void {
+  /** Called once the response has finished (or closed without finishing, then `incomplete`), with the body decoded. */
+  protected abstract captured(legacy: ObservedResponse): void
+
+  /** The head went out: its status and headers are final. `explicit`: headers passed to `writeHead` itself. */
+  head(res: ServerResponse, explicit: unknown): void {
     if (this.headers !== undefined) return
     this.status = res.statusCode
     this.headers = res.getHeaders() // a copy, ours to add to
-    if (args.length > 1) Object.assign(this.headers, explicitHeaders(args))
+    if (explicit !== undefined && explicit !== null) Object.assign(this.headers, explicitHeaders(explicit))
     const status = this.status
     if (status === 204 || status === 304 || (status >= 100 && status < 200)) this.bodyless = true
   }
 
   /** The response closed: finished, or not (the client went away). */
   closed(res: ServerResponse): void {
-    const { body, headers, maxBytes, done } = this
+    const { body, headers, maxBytes } = this
     const observed = {
       status: this.status || res.statusCode,
       headers: comparableHeaders(headers ?? res.getHeaders()),
       bodyBytes: body.bytes,
     }
     if (!res.writableFinished) {
-      done({ ...observed, body: undefined, truncated: body.truncated, incomplete: true })
+      this.captured({ ...observed, body: undefined, truncated: body.truncated, incomplete: true })
       return
     }
     const encoding = headers?.['content-encoding']
     const kept = body.take()
     if (encoding === undefined) {
-      done({ ...observed, body: kept, truncated: body.truncated })
+      this.captured({ ...observed, body: kept, truncated: body.truncated })
       return
     }
     decodeBody(kept, String(encoding), maxBytes).then((decoded) =>
-      done({ ...observed, body: decoded.body, truncated: body.truncated || decoded.truncated }),
+      this.captured({ ...observed, body: decoded.body, truncated: body.truncated || decoded.truncated }),
     )
   }
 }
@@ -69,32 +76,50 @@ class Capture {
 const captures = new WeakMap<ServerResponse, Capture>()
 let hooked = false
 
+type Method = (this: ServerResponse, a?: unknown, b?: unknown, c?: unknown) => unknown
+
 /** Hook `writeHead`, `write` and `end` of every server response, once per process. */
 function hookResponses(): void {
   if (hooked) return
   hooked = true
-  const proto = ServerResponse.prototype as unknown as Record<string, (...args: unknown[]) => unknown>
-  const writeHead = proto.writeHead as (...args: unknown[]) => unknown
-  const write = proto.write as (...args: unknown[]) => unknown
-  const end = proto.end as (...args: unknown[]) => unknown
-  // `res.write`/`res.end` write the head through `this.writeHead` (`_implicitHeader`), so every
-  // response passes here exactly when its status and headers are final.
-  proto.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    const result = writeHead.apply(this, args)
-    captures.get(this)?.head(this, args)
+  const proto = ServerResponse.prototype as unknown as Record<string, Method>
+  const writeHead = proto.writeHead as Method
+  const write = proto.write as Method
+  const end = proto.end as Method
+  // Each hook passes on exactly the arguments it was given (their number too: no rest array per
+  // call). `res.write`/`res.end` write the head through `this.writeHead` (`_implicitHeader`), so
+  // every response passes here exactly when its status and headers are final.
+  proto.writeHead = function (this: ServerResponse, a?: unknown, b?: unknown, c?: unknown) {
+    // biome-ignore lint/complexity/noArguments: how many were passed, without a rest array per call
+    const n = arguments.length
+    const result =
+      n <= 1 ? writeHead.call(this, a) : n === 2 ? writeHead.call(this, a, b) : writeHead.call(this, a, b, c)
+    const capture = captures.get(this)
+    if (capture !== undefined) capture.head(this, n <= 1 ? undefined : typeof b === 'string' ? c : b)
     return result
   }
-  proto.write = function (this: ServerResponse, ...args: unknown[]) {
-    const accepted = write.apply(this, args)
+  proto.write = function (this: ServerResponse, a?: unknown, b?: unknown, c?: unknown) {
+    // biome-ignore lint/complexity/noArguments: how many were passed, without a rest array per call
+    const n = arguments.length
+    const accepted =
+      n <= 1 ? write.call(this, a) : n === 2 ? write.call(this, a, b) : write.call(this, a, b, c)
     const capture = captures.get(this)
-    if (capture !== undefined && !capture.bodyless) note(capture.body, args[0], args[1])
+    if (capture !== undefined && !capture.bodyless) note(capture.body, a, b)
     return accepted
   }
-  proto.end = function (this: ServerResponse, ...args: unknown[]) {
-    const result = end.apply(this, args)
+  proto.end = function (this: ServerResponse, a?: unknown, b?: unknown, c?: unknown) {
+    // biome-ignore lint/complexity/noArguments: how many were passed, without a rest array per call
+    const n = arguments.length
+    const result =
+      n === 0
+        ? end.call(this)
+        : n === 1
+          ? end.call(this, a)
+          : n === 2
+            ? end.call(this, a, b)
+            : end.call(this, a, b, c)
     const capture = captures.get(this)
-    if (capture !== undefined && !capture.bodyless && typeof args[0] !== 'function')
-      note(capture.body, args[0], args[1])
+    if (capture !== undefined && !capture.bodyless && typeof a !== 'function') note(capture.body, a, b)
     return result
   }
 }
@@ -106,18 +131,10 @@ function onClose(this: ServerResponse): void {
   capture.closed(this)
 }
 
-/**
- * Start capturing `res`; `done` is called once the response has finished (or closed without
- * finishing, then `incomplete`), with the body decoded. Never throws into the response.
- */
-export function captureResponse(
-  res: ServerResponse,
-  method: string,
-  maxBytes: number,
-  done: (legacy: ObservedResponse) => void,
-): void {
+/** Start capturing `res` into `capture`. Never throws into the response. */
+export function captureResponse(res: ServerResponse, capture: Capture): void {
   hookResponses()
-  captures.set(res, new Capture(maxBytes, method === 'HEAD', done))
+  captures.set(res, capture)
   // 'close' comes after 'finish' on a completed response, and alone when it never completed
   res.on('close', onClose)
 }
@@ -136,9 +153,8 @@ function note(body: BoundedBody, chunk: unknown, encoding: unknown): void {
  * Headers passed to `writeHead` itself (an object or a flat/paired array). When no header was set
  * before, Node sends them without storing them where `getHeaders()` looks.
  */
-function explicitHeaders(args: unknown[]): OutgoingHttpHeaders {
-  const given = typeof args[1] === 'string' ? args[2] : args[1]
-  if (given === undefined || given === null || typeof given !== 'object') return {}
+function explicitHeaders(given: unknown): OutgoingHttpHeaders {
+  if (typeof given !== 'object' || given === null) return {}
   const result: OutgoingHttpHeaders = {}
   if (Array.isArray(given)) {
     const pairs: unknown[][] = Array.isArray(given[0])

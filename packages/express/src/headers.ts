@@ -66,6 +66,46 @@ export function mirroredHeaders(
   return headers
 }
 
+/** Marks a value that cannot be written on one header line (a line break or NUL in it). */
+const LINE_BREAK = /[\r\n\0]/
+
+/**
+ * The same headers as {@link mirroredHeaders}, written out as the request's header lines
+ * (`name: value\r\n`, one per value of a list), without building the object first. `extra`
+ * (the trace context a propagator injected) replaces a header of the same name. A value holding
+ * a line break is left out.
+ */
+export function mirroredHeaderLines(
+  incoming: IncomingHttpHeaders,
+  candidateHost: string,
+  drop: readonly string[],
+  extra: Readonly<Record<string, string>>,
+): string {
+  const listed = connectionListed(incoming.connection)
+  let lines = ''
+  let forwarded = false
+  for (const name in incoming) {
+    const value = incoming[name]
+    if (value === undefined || HOP_BY_HOP.has(name) || COMPUTED.has(name) || name === SHADOW_HEADER) continue
+    if (listed.includes(name) || drop.includes(name) || extra[name] !== undefined) continue
+    if (name === 'x-forwarded-host') forwarded = true
+    lines += headerLines(name, value)
+  }
+  if (!forwarded && incoming.host !== undefined && extra['x-forwarded-host'] === undefined)
+    lines += headerLines('x-forwarded-host', incoming.host)
+  if (extra.host === undefined) lines += headerLines('host', candidateHost)
+  if (extra[SHADOW_HEADER] === undefined) lines += `${SHADOW_HEADER}: 1\r\n`
+  for (const name in extra) lines += headerLines(name, extra[name] as string)
+  return lines
+}
+
+function headerLines(name: string, value: string | readonly string[]): string {
+  if (typeof value === 'string') return LINE_BREAK.test(value) ? '' : `${name}: ${value}\r\n`
+  let lines = ''
+  for (const item of value) if (!LINE_BREAK.test(item)) lines += `${name}: ${item}\r\n`
+  return lines
+}
+
 /** Response headers as compared: lower-case names, text values, connection-level headers removed. */
 export function comparableHeaders(
   headers: Readonly<Record<string, string | number | readonly string[] | undefined>>,

@@ -6,14 +6,20 @@
  * `compareHttp`, and records the linked spans exactly as for any experiment. The client's
  * response is written by the app as always: nothing on the request's path waits for the run.
  */
-import { type Context, diag } from '@opentelemetry/api'
+import { type Context, diag, propagation } from '@opentelemetry/api'
 import { type RecordedRun, type Recorder, recorder } from '@twinspan/sdk'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { type CandidateTarget, observedOf, requestPayload, sendThroughAgent } from './candidate.js'
+import {
+  basePathOf,
+  type CandidateTarget,
+  observedOf,
+  requestPayload,
+  sendThroughAgent,
+} from './candidate.js'
 import { type CandidateListener, CandidatePool, type PendingRequest } from './candidate-pool.js'
-import { captureResponse } from './capture.js'
+import { Capture, captureResponse } from './capture.js'
 import { compareResponses } from './comparison.js'
-import { mirroredHeaders } from './headers.js'
+import { mirroredHeaderLines, mirroredHeaders } from './headers.js'
 import { routeOperation } from './operation.js'
 import type { HttpRunResult, ParallelRunOptions, Settings } from './options.js'
 import { settingsOf } from './options.js'
@@ -52,10 +58,10 @@ interface Tee {
  * and the candidate's to the run, and is the candidate request's listener. Methods, not
  * closures: a mirror costs one object.
  */
-class Mirror implements CandidateListener {
+class Mirror extends Capture implements CandidateListener {
   private pending: PendingRequest | undefined
   private controller: AbortController | undefined
-  private body: MirroredBody | Promise<MirroredBody> | undefined
+  private requestBody: MirroredBody | Promise<MirroredBody> | undefined
 
   constructor(
     private readonly tee: Tee,
@@ -65,21 +71,22 @@ class Mirror implements CandidateListener {
     source: BodySource,
   ) {
     const { maxBodyBytes } = tee.settings
+    super(maxBodyBytes, req.method)
     if (source.kind === 'raw') {
       const collecting = collectBody(req, source, maxBodyBytes)
-      this.body = collecting
+      this.requestBody = collecting
       collecting.then(
         (body) => {
-          this.body = body
+          this.requestBody = body
         },
         () => {}, // the shadow reports it
       )
-    } else this.body = knownBody(source)
-    captureResponse(res, req.method, maxBodyBytes, (legacy) => this.legacy(legacy))
+    } else this.requestBody = knownBody(source)
+    captureResponse(res, this)
   }
 
   /** The legacy response finished: its operation is known now (Express has routed the request). */
-  private legacy(response: ObservedResponse): void {
+  protected captured(response: ObservedResponse): void {
     const { options } = this.tee
     if (typeof options.operation !== 'string') this.run.setOperation(this.operation())
     this.run.primary({ value: response })
@@ -100,7 +107,7 @@ class Mirror implements CandidateListener {
 
   /** Send the request to the candidate (on the turn after the request arrived). */
   send(): void {
-    const body = this.body
+    const body = this.requestBody
     if (body instanceof Promise) {
       // a raw body still arriving: the shadow starts now (its clock too) and is sent once complete
       const trace = this.run.startShadow((reason) => this.deadline(reason))
@@ -118,16 +125,25 @@ class Mirror implements CandidateListener {
 
   private write(trace: Context, body: MirroredBody): void {
     const { target, pool, settings } = this.tee
-    const request = {
-      method: this.req.method,
-      path: this.req.originalUrl ?? this.req.url,
-      headers: mirroredHeaders(this.req.headers, settings.candidate.host, body.dropHeaders),
-      body: body.body,
-    }
+    const req = this.req
+    const path = req.originalUrl ?? req.url
     try {
       if (pool !== undefined) {
-        this.pending = pool.request(request.method, requestPayload(target, request, trace), this)
+        const context: Record<string, string> = {}
+        propagation.inject(trace, context) // traceparent of the shadow span, with a propagator registered
+        const lines = mirroredHeaderLines(req.headers, settings.candidate.host, body.dropHeaders, context)
+        this.pending = pool.request(
+          req.method,
+          requestPayload(target, req.method, path, lines, body.body),
+          this,
+        )
         return
+      }
+      const request = {
+        method: req.method,
+        path,
+        headers: mirroredHeaders(req.headers, settings.candidate.host, body.dropHeaders),
+        body: body.body,
       }
       this.controller = new AbortController()
       sendThroughAgent(target, request, trace, this.controller.signal).then(
@@ -203,7 +219,8 @@ export function parallelRun(options: ParallelRunOptions): ParallelRunMiddleware 
   // created once the SDK has checked maxInFlight (above)
   const pool =
     options.agent === undefined ? new CandidatePool(candidate, settings.maxInFlight, maxBodyBytes) : undefined
-  const tee: Tee = { settings, target: { url: candidate, maxBodyBytes, agent: options.agent }, pool, options }
+  const target = { url: candidate, basePath: basePathOf(candidate), maxBodyBytes, agent: options.agent }
+  const tee: Tee = { settings, target, pool, options }
   const skipped: Record<BodySkipReason, number> = { request_body_too_large: 0, request_body_unreadable: 0 }
 
   // Candidate requests go out on the turn after their requests arrived, all of a turn together:

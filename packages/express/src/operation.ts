@@ -4,6 +4,9 @@
  */
 import type { Request } from 'express'
 
+/** The operation last made for each route object. */
+const operations = new WeakMap<object, { method: string; baseUrl: string; operation: string }>()
+
 /**
  * `GET /orders/:id`: the method and the template of the route that handled the request, under the
  * path of the router it is mounted on (`req.baseUrl`). A request no route handled (a static file,
@@ -11,8 +14,15 @@ import type { Request } from 'express'
  */
 export function routeOperation(req: Request): string {
   const route = (req as { route?: { path?: unknown } }).route
-  if (route !== undefined && route !== null && route.path !== undefined)
-    return `${req.method} ${req.baseUrl}${String(route.path)}`
+  if (route !== undefined && route !== null && route.path !== undefined) {
+    // one string per route (and mount path and method), not one per request
+    const { method, baseUrl } = req
+    const known = operations.get(route)
+    if (known !== undefined && known.method === method && known.baseUrl === baseUrl) return known.operation
+    const operation = `${method} ${baseUrl}${String(route.path)}`
+    operations.set(route, { method, baseUrl, operation })
+    return operation
+  }
   const url = req.originalUrl ?? req.url ?? '/'
   const query = url.indexOf('?')
   return `${req.method} ${query === -1 ? url : url.slice(0, query)}`

@@ -50,9 +50,13 @@ export function judge<F extends AnyFunction>(
       shadow: shadow.snapshot,
     })
   } else {
-    comparison = guard(report, 'compare', failedCompare(primary, shadow, severity), () =>
-      compareValues(primary.snapshot, shadow.snapshot, how, severity),
-    )
+    // not `guard`: its fallback would be built on every run, and this is the path every run takes
+    try {
+      comparison = compareValues(primary.snapshot, shadow.snapshot, how, severity)
+    } catch (error) {
+      report('compare', error)
+      comparison = failedCompare(primary, shadow, severity)
+    }
   }
   return { outcome: comparison.matches ? 'match' : 'mismatch', comparison }
 }

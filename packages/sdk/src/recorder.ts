@@ -351,18 +351,21 @@ class Run<A extends unknown[]> implements RecordedRun {
       const attributes = this.core.attributes(this.operation)
       instruments.duration.record(shadow.durationMs / 1000, attributes.shadow)
       instruments.runs.add(1, attributes.runs[judgement.outcome])
-      const result = publish(
-        settings,
-        this.identity as RunIdentity,
-        candidate,
-        primary,
-        shadow,
-        judgement,
-        'primary',
-        report,
-      )
+      // the published result (values redacted, differences copied) is made only for onResult
       const onResult = this.core.onResult
-      if (onResult !== undefined) guard(report, 'onResult', undefined, () => onResult(result, ...this.args))
+      if (onResult !== undefined) {
+        const result = publish(
+          settings,
+          this.identity as RunIdentity,
+          candidate,
+          primary,
+          shadow,
+          judgement,
+          'primary',
+          report,
+        )
+        guard(report, 'onResult', undefined, () => onResult(result, ...this.args))
+      }
     } catch (error) {
       // a broken tracer or a value hostile to inspection costs the recording, never the caller
       diag.error(`twinspan: recorder '${settings.options.name}': recording failed`, error)
