@@ -129,6 +129,55 @@ describe('OTLP decoding', () => {
     ).toThrow(/traceId must be hex/)
   })
 
+  it('decodes attribute keys the same way when it has seen them before, for more keys than it remembers', () => {
+    const exporter = new InMemorySpanExporter()
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+    const tracer = provider.getTracer('keys')
+    // 6,000 distinct keys (the decoder remembers 4,096), multi-byte ones among them, each sent twice.
+    for (let round = 0; round < 2; round++) {
+      for (let s = 0; s < 60; s++) {
+        const attributes: Record<string, string> = {}
+        for (let k = 0; k < 100; k++) attributes[k % 7 === 0 ? `ключ.${s}.${k}` : `key.${s}.${k}`] = `v${k}`
+        tracer.startSpan(`span ${s}`, { attributes }).end()
+      }
+    }
+    const finished = exporter.getFinishedSpans()
+    const fromProto = decodeTraceExportProto(ProtobufTraceSerializer.serializeRequest(finished) as Uint8Array)
+    expect(fromProto).toEqual(
+      decodeTraceExportJson(JsonTraceSerializer.serializeRequest(finished) as Uint8Array),
+    )
+    const decoded = fromProto.resourceSpans[0]?.scopeSpans[0]?.spans ?? []
+    expect(decoded).toHaveLength(120)
+    expect(Object.keys(decoded[119]?.attributes ?? {})).toContain('ключ.59.98')
+  })
+
+  it('fails attribute values nested deeper than it allows with a decode error, not a stack overflow', () => {
+    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >>> 7)])
+    const field = (number: number, payload: number[]) => [
+      (number << 3) | 2,
+      ...varint(payload.length),
+      ...payload,
+    ]
+    let value = field(1, [0x61]) // AnyValue{string_value: "a"}
+    for (let i = 0; i < 5000; i++) value = field(5, field(1, value)) // AnyValue{array_value{values: [value]}}
+    const span = field(9, [...field(1, [0x6b]), ...field(2, value)]) // attribute "k"
+    const proto = Uint8Array.from(field(1, field(2, field(2, span))))
+    expect(() => decodeTraceExportProto(proto)).toThrow(/nest deeper than 32 levels/)
+    let json = '{"stringValue":"a"}'
+    for (let i = 0; i < 5000; i++) json = `{"arrayValue":{"values":[${json}]}}`
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"k","value":${json}}]}]}]}]}`
+    expect(() => decodeTraceExportJson(Buffer.from(body))).toThrow(/nests deeper than 32 levels/)
+    // 32 levels are fine.
+    let ok = field(1, [0x61])
+    for (let i = 0; i < 32; i++) ok = field(5, field(1, ok))
+    const shallow = Uint8Array.from(
+      field(1, field(2, field(2, field(9, [...field(1, [0x6b]), ...field(2, ok)])))),
+    )
+    expect(
+      decodeTraceExportProto(shallow).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.attributes.k,
+    ).toBeDefined()
+  })
+
   it('skips unknown protobuf fields of every wire type', () => {
     // field 9 (unknown) as varint, fixed64, bytes and fixed32, then one empty ResourceSpans (field 1)
     const body = Uint8Array.from([

@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue, Span } from '../otlp/model.js'
+import type { Attributes, AttributeValue, Span, SpanLink } from '../otlp/model.js'
 
 const json = JSON.stringify
 const MAX_NANOS = 2n ** 63n - 1n
@@ -36,20 +36,35 @@ export function scopeValues(scope: { name: string; version: string }): string {
 export function otelTraceLine(span: Span, context: LineContext): string {
   const duration =
     span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n
-  let line = `[${nanosText(span.startTimeUnixNano)},${json(span.traceId)},${json(span.spanId)},${json(span.parentSpanId)},${json(span.traceState)},${json(span.name)},"${SPAN_KINDS[span.kind] ?? 'Unspecified'}",${context.resource},${context.scope},${json(stringMap(span.attributes))},${duration},"${STATUS_CODES[span.status.code] ?? 'Unset'}",${json(span.status.message)},`
+  // Ids are lower-case hex (see Span), so they are quoted as they are, without JSON escaping.
+  let line = `[${nanosText(span.startTimeUnixNano)},"${span.traceId}","${span.spanId}","${span.parentSpanId}",${text(span.traceState)},${text(span.name)},"${SPAN_KINDS[span.kind] ?? 'Unspecified'}",${context.resource},${context.scope},${mapText(span.attributes)},${duration},"${STATUS_CODES[span.status.code] ?? 'Unset'}",${text(span.status.message)},`
   const { events, links } = span
   if (events.length === 0) line += '[],[],[],'
   else {
     line += `[${events.map((e) => nanosText(e.timeUnixNano)).join(',')}],`
-    line += `${json(events.map((e) => e.name))},${json(events.map((e) => stringMap(e.attributes)))},`
+    line += `${json(events.map((e) => e.name))},[${events.map((e) => mapText(e.attributes)).join(',')}],`
   }
   if (links.length === 0) line += '[],[],[],[]]'
   else {
-    line += `${json(links.map((l) => l.traceId))},${json(links.map((l) => l.spanId))},`
-    line += `${json(links.map((l) => l.traceState))},${json(links.map((l) => stringMap(l.attributes)))}]`
+    let traceIds = ''
+    let spanIds = ''
+    let states = ''
+    let attributes = ''
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i] as SpanLink
+      const comma = i === 0 ? '' : ','
+      traceIds += `${comma}"${link.traceId}"`
+      spanIds += `${comma}"${link.spanId}"`
+      states += comma + text(link.traceState)
+      attributes += comma + mapText(link.attributes)
+    }
+    line += `[${traceIds}],[${spanIds}],[${states}],[${attributes}]]`
   }
   return line
 }
+
+/** A string as JSON; the empty string, which most optional fields are, without a call. */
+const text = (value: string) => (value === '' ? '""' : json(value))
 
 /**
  * Nanoseconds since the epoch as a quoted `"<seconds>.<nanoseconds>"`, which ClickHouse reads into
@@ -58,9 +73,16 @@ export function otelTraceLine(span: Span, context: LineContext): string {
 export function nanosText(time: bigint): string {
   // DateTime64(9) holds an Int64 of nanoseconds; a time outside it would fail the whole batch.
   const nanos = time < 0n ? 0n : time > MAX_NANOS ? MAX_NANOS : time
-  const seconds = nanos / 1_000_000_000n
-  const fraction = Number(nanos - seconds * 1_000_000_000n)
-  return `"${seconds}.${String(fraction).padStart(9, '0')}"`
+  // Split the decimal digits rather than divide: BigInt arithmetic allocates on every step.
+  const digits = nanos.toString()
+  if (digits.length <= 9) return `"0.${digits.padStart(9, '0')}"`
+  return `"${digits.slice(0, -9)}.${digits.slice(-9)}"`
+}
+
+/** {@link stringMap} as JSON; attributes that are all strings already are serialised as they are. */
+function mapText(attributes: Attributes): string {
+  for (const key in attributes) if (typeof attributes[key] !== 'string') return json(stringMap(attributes))
+  return json(attributes)
 }
 
 /** Attributes as the exporter stores them: strings as they are, everything else as text (arrays and maps as JSON). */

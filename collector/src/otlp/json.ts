@@ -2,6 +2,7 @@ import {
   type Attributes,
   type AttributeValue,
   emptySpan,
+  MAX_VALUE_DEPTH,
   OtlpDecodeError,
   type ResourceSpans,
   type ScopeSpans,
@@ -129,16 +130,18 @@ function decodeSpan(value: unknown, where: string): Span {
   return span
 }
 
-function attributes(value: unknown, where: string): Attributes {
+function attributes(value: unknown, where: string, depth = 0): Attributes {
   const out: Attributes = {}
   list(value, where).forEach((kv, i) => {
     const entry = object(kv, `${where}[${i}]`)
-    out[text(entry.key, `${where}[${i}].key`)] = anyValue(entry.value, `${where}[${i}].value`)
+    out[text(entry.key, `${where}[${i}].key`)] = anyValue(entry.value, `${where}[${i}].value`, depth)
   })
   return out
 }
 
-function anyValue(value: unknown, where: string): AttributeValue {
+function anyValue(value: unknown, where: string, depth: number): AttributeValue {
+  if (depth > MAX_VALUE_DEPTH)
+    throw new OtlpDecodeError(`${where} nests deeper than ${MAX_VALUE_DEPTH} levels`)
   const v = object(value, where)
   if (v.stringValue !== undefined) return text(v.stringValue, `${where}.stringValue`)
   if (v.boolValue !== undefined) {
@@ -160,12 +163,12 @@ function anyValue(value: unknown, where: string): AttributeValue {
   if (v.arrayValue !== undefined) {
     const array = object(v.arrayValue, `${where}.arrayValue`)
     return list(array.values, `${where}.arrayValue.values`).map((item, i) =>
-      anyValue(item, `${where}.arrayValue.values[${i}]`),
+      anyValue(item, `${where}.arrayValue.values[${i}]`, depth + 1),
     )
   }
   if (v.kvlistValue !== undefined) {
     const kvlist = object(v.kvlistValue, `${where}.kvlistValue`)
-    return attributes(kvlist.values, `${where}.kvlistValue.values`)
+    return attributes(kvlist.values, `${where}.kvlistValue.values`, depth + 1)
   }
   if (v.bytesValue !== undefined) return Buffer.from(text(v.bytesValue, `${where}.bytesValue`), 'base64')
   return null

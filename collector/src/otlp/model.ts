@@ -33,6 +33,7 @@ export interface SpanEvent {
 export type StatusCode = 0 | 1 | 2
 
 export interface Span {
+  /** Lower-case hex, as both decoders give it ('' when absent); so are the other ids. */
   traceId: string
   spanId: string
   parentSpanId: string
@@ -62,6 +63,12 @@ export interface ResourceSpans {
 export interface TraceExport {
   resourceSpans: ResourceSpans[]
 }
+
+/**
+ * How deeply attribute values (arrays and key-value lists) may nest. Deeper ones fail the request
+ * with a decode error instead of exhausting the decoder's stack.
+ */
+export const MAX_VALUE_DEPTH = 32
 
 /** Raised for bodies that cannot be decoded at all (the receiver answers 400). */
 export class OtlpDecodeError extends Error {

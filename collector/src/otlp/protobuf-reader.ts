@@ -6,6 +6,19 @@ export const FIXED64 = 1
 export const LENGTH_DELIMITED = 2
 export const FIXED32 = 5
 
+/** Keys longer than this are decoded every time (attribute names are short). */
+const MAX_CACHED_KEY = 64
+/** At most this many distinct keys are kept; later new ones are decoded every time. */
+const KEY_CACHE_SIZE = 4096
+/** Decoded attribute keys by a hash of their bytes, shared by every reader (bounded, never evicts). */
+const keyCache = new Map<number, { bytes: Uint8Array; text: string }>()
+
+function sameBytes(cached: Uint8Array, buf: Uint8Array, start: number, length: number): boolean {
+  if (cached.length !== length) return false
+  for (let i = 0; i < length; i++) if (cached[i] !== buf[start + i]) return false
+  return true
+}
+
 /**
  * A minimal protobuf reader over one buffer: enough for OTLP's messages (varints, fixed64,
  * length-delimited, fixed32). Every read is bounds-checked; malformed input throws
@@ -13,7 +26,8 @@ export const FIXED32 = 5
  */
 export class ProtoReader {
   pos: number
-  readonly end: number
+  /** Where the message being read ends: the buffer's end, or a nested message's while {@link enter}ed. */
+  end: number
   /** The body as a Buffer (no copy): Buffer's toString of a range beats TextDecoder on short fields. */
   readonly buf: Buffer
   private readonly view: DataView
@@ -128,10 +142,51 @@ export class ProtoReader {
     return new ProtoReader(this.buf, start, this.pos, this.view)
   }
 
+  /**
+   * Read the next length-delimited field as a nested message in place, without a sub-reader: reads
+   * stop at its end until {@link leave} is called with what this returns. For the messages that
+   * occur many times per span (KeyValue, AnyValue), where a reader each was garbage to collect.
+   */
+  enter(): number {
+    const length = this.varint32()
+    this.need(length)
+    const outer = this.end
+    this.end = this.pos + length
+    return outer
+  }
+
+  /** Skip what is left of the message {@link enter}ed and go back to reading the enclosing one. */
+  leave(outer: number): void {
+    this.pos = this.end
+    this.end = outer
+  }
+
   /** UTF-8 text; invalid sequences become U+FFFD, as protobuf runtimes and TextDecoder do. */
   string(): string {
     const start = this.delimited()
     return this.buf.toString('utf8', start, this.pos)
+  }
+
+  /**
+   * Like {@link string}, for attribute keys: the same few keys arrive in every span, so each
+   * distinct short key is decoded once and the same string returned after (no allocation, and
+   * already internalised when it becomes a property name).
+   */
+  key(): string {
+    const start = this.delimited()
+    const end = this.pos
+    const length = end - start
+    if (length > MAX_CACHED_KEY) return this.buf.toString('utf8', start, end)
+    const buf = this.buf
+    let hash = length
+    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + (buf[i] as number)) | 0
+    const cached = keyCache.get(hash)
+    if (cached !== undefined && sameBytes(cached.bytes, buf, start, length)) return cached.text
+    const text = buf.toString('utf8', start, end)
+    if (cached === undefined && keyCache.size < KEY_CACHE_SIZE) {
+      keyCache.set(hash, { bytes: Uint8Array.prototype.slice.call(buf, start, end), text })
+    }
+    return text
   }
 
   bytes(): Uint8Array {

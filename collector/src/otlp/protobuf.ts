@@ -2,6 +2,7 @@ import {
   type Attributes,
   type AttributeValue,
   emptySpan,
+  MAX_VALUE_DEPTH,
   OtlpDecodeError,
   type ResourceSpans,
   type ScopeSpans,
@@ -50,7 +51,7 @@ function readResource(reader: ProtoReader): Attributes {
     const tag = reader.tag()
     const field = tag >>> 3
     const wire = tag & 7
-    if (field === 1 && wire === LENGTH_DELIMITED) readKeyValue(reader.message(), attributes)
+    if (field === 1 && wire === LENGTH_DELIMITED) readKeyValue(reader, attributes)
     else reader.skip(wire)
   }
   return attributes
@@ -118,7 +119,7 @@ function readSpan(reader: ProtoReader): Span {
         span.endTimeUnixNano = reader.fixed64()
         break
       case 9:
-        readKeyValue(reader.message(), span.attributes)
+        readKeyValue(reader, span.attributes)
         break
       case 11:
         span.events.push(readEvent(reader.message()))
@@ -158,7 +159,7 @@ function readEvent(reader: ProtoReader): SpanEvent {
     const wire = tag & 7
     if (field === 1 && wire === FIXED64) event.timeUnixNano = reader.fixed64()
     else if (field === 2 && wire === LENGTH_DELIMITED) event.name = reader.string()
-    else if (field === 3 && wire === LENGTH_DELIMITED) readKeyValue(reader.message(), event.attributes)
+    else if (field === 3 && wire === LENGTH_DELIMITED) readKeyValue(reader, event.attributes)
     else reader.skip(wire)
   }
   return event
@@ -173,7 +174,7 @@ function readLink(reader: ProtoReader): SpanLink {
     if (field === 1 && wire === LENGTH_DELIMITED) link.traceId = reader.hex()
     else if (field === 2 && wire === LENGTH_DELIMITED) link.spanId = reader.hex()
     else if (field === 3 && wire === LENGTH_DELIMITED) link.traceState = reader.string()
-    else if (field === 4 && wire === LENGTH_DELIMITED) readKeyValue(reader.message(), link.attributes)
+    else if (field === 4 && wire === LENGTH_DELIMITED) readKeyValue(reader, link.attributes)
     else reader.skip(wire)
   }
   return link
@@ -194,21 +195,28 @@ function readStatus(reader: ProtoReader): { code: StatusCode; message: string } 
   return status
 }
 
-function readKeyValue(reader: ProtoReader, into: Record<string, AttributeValue>): void {
+/** Read the `KeyValue` message the reader is at into `into`. */
+function readKeyValue(reader: ProtoReader, into: Record<string, AttributeValue>, depth = 0): void {
+  const outer = reader.enter()
   let key = ''
   let value: AttributeValue = null
   while (!reader.done()) {
     const tag = reader.tag()
     const field = tag >>> 3
     const wire = tag & 7
-    if (field === 1 && wire === LENGTH_DELIMITED) key = reader.string()
-    else if (field === 2 && wire === LENGTH_DELIMITED) value = readAnyValue(reader.message())
+    if (field === 1 && wire === LENGTH_DELIMITED) key = reader.key()
+    else if (field === 2 && wire === LENGTH_DELIMITED) value = readAnyValue(reader, depth)
     else reader.skip(wire)
   }
+  reader.leave(outer)
   into[key] = value
 }
 
-function readAnyValue(reader: ProtoReader): AttributeValue {
+/** Read the `AnyValue` message the reader is at. */
+function readAnyValue(reader: ProtoReader, depth: number): AttributeValue {
+  if (depth > MAX_VALUE_DEPTH)
+    throw new OtlpDecodeError(`attribute values nest deeper than ${MAX_VALUE_DEPTH} levels`)
+  const outer = reader.enter()
   let value: AttributeValue = null
   while (!reader.done()) {
     const tag = reader.tag()
@@ -225,7 +233,7 @@ function readAnyValue(reader: ProtoReader): AttributeValue {
         const itemTag = arrayReader.tag()
         const f = itemTag >>> 3
         const w = itemTag & 7
-        if (f === 1 && w === LENGTH_DELIMITED) array.push(readAnyValue(arrayReader.message()))
+        if (f === 1 && w === LENGTH_DELIMITED) array.push(readAnyValue(arrayReader, depth + 1))
         else arrayReader.skip(w)
       }
       value = array
@@ -236,13 +244,14 @@ function readAnyValue(reader: ProtoReader): AttributeValue {
         const itemTag = listReader.tag()
         const f = itemTag >>> 3
         const w = itemTag & 7
-        if (f === 1 && w === LENGTH_DELIMITED) readKeyValue(listReader.message(), kvlist)
+        if (f === 1 && w === LENGTH_DELIMITED) readKeyValue(listReader, kvlist, depth + 1)
         else listReader.skip(w)
       }
       value = kvlist
     } else if (field === 7 && wire === LENGTH_DELIMITED) value = reader.bytes().slice()
     else reader.skip(wire)
   }
+  reader.leave(outer)
   return value
 }
 
