@@ -247,6 +247,33 @@ describe('compareHttp: bodies with the same bytes', () => {
     ])
   })
 
+  it('are told equal from lower-case header records as given, and anything else is fully compared', () => {
+    const headers = { ...json, vary: 'accept', date: 'Mon', 'set-cookie': ['a=1'] }
+    const same = compareHttp(
+      { status: 200, headers, body: Buffer.from(order) },
+      { status: 200, headers: { ...headers, date: 'Tue', 'set-cookie': ['b=2'] }, body: Buffer.from(order) },
+    )
+    expect(same).toEqual({ matches: true, severity: 'none', differences: [], truncated: 0 })
+    const cases: [Record<string, unknown>, Record<string, unknown>, string[]][] = [
+      [{ ...json, vary: 'accept' }, { ...json, vary: 'origin' }, ['headers.vary']], // a value
+      [{ ...json }, { ...json, vary: 'origin' }, ['headers.vary']], // only on the shadow
+      [{ ...json, vary: 'accept' }, { ...json }, ['headers.vary']], // only on the primary
+      [{ ...json, vary: undefined }, { ...json, vary: 'origin' }, ['headers.vary']], // absent as undefined
+      [{ ...json, Vary: 'accept' }, { ...json, vary: 'accept' }, []], // names in any case
+      [{ ...json, vary: ['accept', 'origin'] }, { ...json, vary: 'accept, origin' }, []], // a list as text
+      [{ ...json, 'x-n': 1 }, { ...json, 'x-n': '1' }, []], // values as text
+      [{ ...json, 'x-n': 1 }, { ...json, 'x-n': '2' }, ['headers.x-n']],
+    ]
+    for (const [primary, shadow, paths] of cases) {
+      const result = compareHttp(
+        { status: 200, headers: primary, body: order },
+        { status: 200, headers: shadow, body: order },
+      )
+      expect(result.differences.map((d) => d.path)).toEqual(paths)
+      expect(result.matches).toBe(paths.length === 0)
+    }
+  })
+
   it('different bytes of the same JSON still match, parsed', () => {
     const parse = vi.spyOn(JSON, 'parse')
     const reordered = '{ "items": [ { "qty": 1, "sku": "A" } ], "total": 129.85, "id": "4711" }'

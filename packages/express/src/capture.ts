@@ -52,25 +52,45 @@ export abstract class Capture {
   /** The response closed: finished, or not (the client went away). */
   closed(res: ServerResponse): void {
     const { body, headers, maxBytes } = this
-    const observed = {
-      status: this.status || res.statusCode,
-      headers: comparableHeaders(headers ?? res.getHeaders()),
-      bodyBytes: body.bytes,
-    }
+    const status = this.status || res.statusCode
+    const comparable = comparableHeaders(headers ?? res.getHeaders())
     if (!res.writableFinished) {
-      this.captured({ ...observed, body: undefined, truncated: body.truncated, incomplete: true })
+      this.captured(observed(status, comparable, body.bytes, undefined, body.truncated, true))
       return
     }
     const encoding = headers?.['content-encoding']
     const kept = body.take()
     if (encoding === undefined) {
-      this.captured({ ...observed, body: kept, truncated: body.truncated })
+      this.captured(observed(status, comparable, body.bytes, kept, body.truncated, undefined))
       return
     }
     decodeBody(kept, String(encoding), maxBytes).then((decoded) =>
-      this.captured({ ...observed, body: decoded.body, truncated: body.truncated || decoded.truncated }),
+      this.captured(
+        observed(
+          status,
+          comparable,
+          body.bytes,
+          decoded.body,
+          body.truncated || decoded.truncated,
+          undefined,
+        ),
+      ),
     )
   }
+}
+
+/** An `ObservedResponse`, every field set in one order (one shape for every response). */
+function observed(
+  status: number,
+  headers: Record<string, string | string[]>,
+  bodyBytes: number,
+  body: Buffer | undefined,
+  truncated: boolean,
+  incomplete: true | undefined,
+): ObservedResponse {
+  return incomplete
+    ? { status, headers, bodyBytes, body, truncated, incomplete }
+    : { status, headers, bodyBytes, body, truncated }
 }
 
 const captures = new WeakMap<ServerResponse, Capture>()
