@@ -49,6 +49,8 @@ const TARGET_SPANS_PER_S = 80_000
 const TARGET_RATIO = 0.5
 const RSS_LIMIT_BYTES = 1024 ** 3
 const here = dirname(fileURLToPath(import.meta.url))
+/** BENCH_E2E_ONLY=1 runs only the end-to-end phase (A/B runs, profiles). */
+const E2E_ONLY = Boolean(process.env.BENCH_E2E_ONLY)
 /** Extra node flags for the collector process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
@@ -315,6 +317,12 @@ console.log(
   `encoded ${REQUESTS} requests × ${SPANS_PER_REQUEST} spans (${mib(requests.reduce((n, r) => n + r.length, 0))}) in ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s; ${CLIENTS} clients × ${CONCURRENCY} requests in flight`,
 )
 const e2e = await endToEnd(requests)
+if (E2E_ONLY) {
+  console.log(
+    `${fmt(e2e.spansPerSecond)} stored spans/s; p50/p99 ${e2e.p50.toFixed(0)}/${e2e.p99.toFixed(0)} ms; peak RSS ${mib(e2e.peakRss)}; CPU per span: collector ${e2e.collectorCpuPerSpan.toFixed(1)} µs, load generator ${e2e.clientCpuPerSpan.toFixed(1)} µs`,
+  )
+  process.exit(0)
+}
 const ceiling = await rawCeiling(requests, Math.max(2048, Math.round(e2e.rowsPerBatch)))
 const pressure = await overload(requests, e2e.spansPerSecond, 10)
 

@@ -1,5 +1,5 @@
 import type { TraceExport } from '../otlp/model.js'
-import { otelTraceLine, resourceValues, scopeValues } from './rows.js'
+import { otelTraceLine, RowsBody, resourceValues, scopeValues } from './rows.js'
 import { type IngestedRun, runOf } from './runs.js'
 import { isParallelRunSpan, validateParallelRunSpan } from './validate.js'
 
@@ -58,7 +58,7 @@ export class Ingest {
    */
   prepare(request: TraceExport): PreparedSpans {
     // Each span is parsed once and serialised once, straight into the JSONCompactEachRow body of its batch.
-    const lines: string[] = []
+    const rows = new RowsBody()
     const runs: IngestedRun[] = []
     const reasons: string[] = []
     let rejected = 0
@@ -69,7 +69,7 @@ export class Ingest {
         const context = { resource, scope: scopeValues(scopeSpans.scope) }
         for (const span of scopeSpans.spans) {
           if (!isParallelRunSpan(span)) {
-            if (this.options.keepAllSpans) lines.push(otelTraceLine(span, context))
+            if (this.options.keepAllSpans) rows.add(otelTraceLine(span, context))
             else dropped++
             continue
           }
@@ -79,18 +79,18 @@ export class Ingest {
             if (reasons.length < MAX_REASONS) reasons.push(`span ${span.spanId || '(no id)'}: ${reason}`)
             continue
           }
-          lines.push(otelTraceLine(span, context))
+          rows.add(otelTraceLine(span, context))
           const run = this.options.onRuns ? runOf(span) : undefined
           if (run) runs.push(run)
         }
       }
     }
-    const received = lines.length + rejected + dropped
+    const received = rows.rows + rejected + dropped
     this.counters.received += received
     this.counters.rejected += rejected
     this.counters.dropped += dropped
-    const accepted = lines.length
-    const body = accepted > 0 ? Buffer.from(`${lines.join('\n')}\n`) : undefined
+    const accepted = rows.rows
+    const body = rows.finish()
     const more = rejected > reasons.length ? ` (and ${rejected - reasons.length} more)` : ''
     return { body, runs, result: { accepted, rejected, dropped, errorMessage: reasons.join('; ') + more } }
   }
