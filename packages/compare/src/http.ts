@@ -165,8 +165,9 @@ function responseOf(response: HttpResponseLike, headers: Record<string, string>,
 function sameBytes(primary: unknown, shadow: unknown): boolean {
   if (typeof primary === 'string') return primary === shadow
   if (!isRaw(primary) || !isRaw(shadow)) return false
-  const a = bytesOf(primary)
-  const b = bytesOf(shadow)
+  // Buffers and other Uint8Arrays are compared as they are; other views and ArrayBuffers as bytes
+  const a = primary instanceof Uint8Array ? primary : bytesOf(primary)
+  const b = shadow instanceof Uint8Array ? shadow : bytesOf(shadow)
   return a.length === b.length && Buffer.compare(a, b) === 0
 }
 

@@ -136,21 +136,27 @@ export class ResponseReader {
   }
 
   private readHead(text: string): void {
-    const lines = text.split('\r\n')
-    const match = STATUS_LINE.exec(lines[0] ?? '')
-    if (match === null) throw new ResponseFormatError(`not an HTTP/1.x status line: '${preview(lines[0])}'`)
+    // line by line with indexOf: no array of lines per response
+    const first = text.indexOf('\r\n')
+    const statusEnd = first === -1 ? text.length : first
+    const match = STATUS_LINE.exec(text.slice(0, statusEnd))
+    if (match === null)
+      throw new ResponseFormatError(`not an HTTP/1.x status line: '${preview(text.slice(0, statusEnd))}'`)
     const status = Number(match[2])
     const headers: Record<string, string | string[]> = {}
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string
-      const colon = line.indexOf(':')
-      const name = colon > 0 ? line.slice(0, colon).toLowerCase() : ''
-      if (!TOKEN.test(name)) throw new ResponseFormatError(`not a header line: '${preview(line)}'`)
-      const value = line.slice(colon + 1).trim()
+    for (let start = statusEnd + 2; start <= text.length; ) {
+      const found = text.indexOf('\r\n', start)
+      const stop = found === -1 ? text.length : found
+      const colon = text.indexOf(':', start)
+      const name = colon > start && colon < stop ? text.slice(start, colon).toLowerCase() : ''
+      if (!TOKEN.test(name))
+        throw new ResponseFormatError(`not a header line: '${preview(text.slice(start, stop))}'`)
+      const value = text.slice(colon + 1, stop).trim()
       const earlier = headers[name]
       if (earlier === undefined) headers[name] = name === 'set-cookie' ? [value] : value
       else if (Array.isArray(earlier)) earlier.push(value)
       else headers[name] = `${earlier}, ${value}`
+      start = stop + 2
     }
     if (status < 200) {
       // 100 Continue, 103 Early Hints: the answer follows. 101 would switch protocols: not asked for.
