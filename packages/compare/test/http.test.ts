@@ -254,7 +254,8 @@ describe('compareHttp: bodies with the same bytes', () => {
       { status: 200, headers: { ...headers, date: 'Tue', 'set-cookie': ['b=2'] }, body: Buffer.from(order) },
     )
     expect(same).toEqual({ matches: true, severity: 'none', differences: [], truncated: 0 })
-    const cases: [Record<string, unknown>, Record<string, unknown>, string[]][] = [
+    type Headers = Record<string, string | number | string[] | undefined>
+    const cases: [Headers, Headers, string[]][] = [
       [{ ...json, vary: 'accept' }, { ...json, vary: 'origin' }, ['headers.vary']], // a value
       [{ ...json }, { ...json, vary: 'origin' }, ['headers.vary']], // only on the shadow
       [{ ...json, vary: 'accept' }, { ...json }, ['headers.vary']], // only on the primary
