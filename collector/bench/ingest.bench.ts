@@ -51,6 +51,8 @@ const RSS_LIMIT_BYTES = 1024 ** 3
 const here = dirname(fileURLToPath(import.meta.url))
 /** BENCH_E2E_ONLY=1 runs only the end-to-end phase (A/B runs, profiles). */
 const E2E_ONLY = Boolean(process.env.BENCH_E2E_ONLY)
+/** A collector config file for every collector the bench starts (e.g. to compare settings). */
+const CONFIG = process.env.BENCH_CONFIG
 /** Extra node flags for the collector process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
@@ -114,6 +116,7 @@ function startCollector(
       '0',
       '--data-dir',
       dataDir,
+      ...(CONFIG ? ['--config', CONFIG] : []),
       ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },

@@ -1,7 +1,10 @@
+import { decodeTraceExportJson } from '../otlp/json.js'
 import type { TraceExport } from '../otlp/model.js'
+import { decodeTraceExportProto } from '../otlp/protobuf.js'
 import { otelTraceLine, RowsBody, resourceValues, scopeValues } from './rows.js'
 import { type IngestedRun, runOf } from './runs.js'
 import { isParallelRunSpan, validateParallelRunSpan } from './validate.js'
+import type { IngestWorkers } from './workers.js'
 
 /** What became of one export request's spans. */
 export interface IngestResult {
@@ -38,61 +41,94 @@ export interface IngestCounters {
   dropped: number
 }
 
-/** Turns decoded exports into `otel_traces` rows. Resolves once the accepted spans are durable. */
+/** How a request's spans are turned into rows (the same on the HTTP thread and in ingest workers). */
+export interface PrepareOptions {
+  keepAllSpans: boolean
+  /** Extract the compared runs too (only when something consumes them). */
+  runs: boolean
+}
+
+/** The wire encodings of an OTLP/HTTP body. */
+export type OtlpEncoding = 'protobuf' | 'json'
+
+/** Decode an OTLP/HTTP body and {@link prepareExport} it. Throws OtlpDecodeError for undecodable bodies. */
+export function prepareBody(body: Buffer, encoding: OtlpEncoding, options: PrepareOptions): PreparedSpans {
+  return prepareExport(
+    encoding === 'protobuf' ? decodeTraceExportProto(body) : decodeTraceExportJson(body),
+    options,
+  )
+}
+
+/**
+ * Validate and serialise a request's spans: each span is parsed once and serialised once, straight
+ * into the JSONCompactEachRow body of its batch. Pure, so it can run in a worker thread.
+ */
+export function prepareExport(request: TraceExport, options: PrepareOptions): PreparedSpans {
+  const rows = new RowsBody()
+  const runs: IngestedRun[] = []
+  const reasons: string[] = []
+  let rejected = 0
+  let dropped = 0
+  for (const resourceSpans of request.resourceSpans) {
+    const resource = resourceValues(resourceSpans.resource)
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      const context = { resource, scope: scopeValues(scopeSpans.scope) }
+      for (const span of scopeSpans.spans) {
+        if (!isParallelRunSpan(span)) {
+          if (options.keepAllSpans) rows.add(otelTraceLine(span, context))
+          else dropped++
+          continue
+        }
+        const reason = validateParallelRunSpan(span)
+        if (reason !== undefined) {
+          rejected++
+          if (reasons.length < MAX_REASONS) reasons.push(`span ${span.spanId || '(no id)'}: ${reason}`)
+          continue
+        }
+        rows.add(otelTraceLine(span, context))
+        const run = options.runs ? runOf(span) : undefined
+        if (run) runs.push(run)
+      }
+    }
+  }
+  const more = rejected > reasons.length ? ` (and ${rejected - reasons.length} more)` : ''
+  return {
+    body: rows.finish(),
+    runs,
+    result: { accepted: rows.rows, rejected, dropped, errorMessage: reasons.join('; ') + more },
+  }
+}
+
+/**
+ * Turns OTLP bodies into `otel_traces` rows (on the calling thread, or in ingest worker threads when
+ * given them), then resolves once the accepted rows are durable.
+ */
 export class Ingest {
   constructor(
     private readonly pipeline: RowSink,
     private readonly options: IngestOptions,
     readonly counters: IngestCounters = { received: 0, accepted: 0, rejected: 0, dropped: 0 },
+    private readonly workers?: IngestWorkers,
   ) {}
 
-  /** {@link prepare}, then {@link store}. */
+  /** Prepare and store an already decoded request (tests and embedders). */
   accept(request: TraceExport): Promise<IngestResult> {
-    return this.store(this.prepare(request))
+    return this.store(this.counted(prepareExport(request, this.prepareOptions())))
   }
 
   /**
-   * Validate and serialise a request's spans, synchronously. Callers let go of the decoded request
-   * before waiting in {@link store}: with many requests in flight, decoded spans kept alive while
-   * waiting were most of what every young-generation GC had to copy.
+   * Decode and serialise a body's spans. Callers let go of the body before waiting in
+   * {@link store}, and the decoded spans never outlive this call: with many requests in flight,
+   * decoded spans kept alive while waiting were most of what every young-generation GC had to copy.
+   * Rejects with OtlpDecodeError for an undecodable body, IngestUnavailableError when the ingest
+   * workers cannot take it.
    */
-  prepare(request: TraceExport): PreparedSpans {
-    // Each span is parsed once and serialised once, straight into the JSONCompactEachRow body of its batch.
-    const rows = new RowsBody()
-    const runs: IngestedRun[] = []
-    const reasons: string[] = []
-    let rejected = 0
-    let dropped = 0
-    for (const resourceSpans of request.resourceSpans) {
-      const resource = resourceValues(resourceSpans.resource)
-      for (const scopeSpans of resourceSpans.scopeSpans) {
-        const context = { resource, scope: scopeValues(scopeSpans.scope) }
-        for (const span of scopeSpans.spans) {
-          if (!isParallelRunSpan(span)) {
-            if (this.options.keepAllSpans) rows.add(otelTraceLine(span, context))
-            else dropped++
-            continue
-          }
-          const reason = validateParallelRunSpan(span)
-          if (reason !== undefined) {
-            rejected++
-            if (reasons.length < MAX_REASONS) reasons.push(`span ${span.spanId || '(no id)'}: ${reason}`)
-            continue
-          }
-          rows.add(otelTraceLine(span, context))
-          const run = this.options.onRuns ? runOf(span) : undefined
-          if (run) runs.push(run)
-        }
-      }
-    }
-    const received = rows.rows + rejected + dropped
-    this.counters.received += received
-    this.counters.rejected += rejected
-    this.counters.dropped += dropped
-    const accepted = rows.rows
-    const body = rows.finish()
-    const more = rejected > reasons.length ? ` (and ${rejected - reasons.length} more)` : ''
-    return { body, runs, result: { accepted, rejected, dropped, errorMessage: reasons.join('; ') + more } }
+  async prepare(body: Buffer, encoding: OtlpEncoding): Promise<PreparedSpans> {
+    const options = this.prepareOptions()
+    const prepared = this.workers
+      ? await this.workers.prepare(body, encoding, options)
+      : prepareBody(body, encoding, options)
+    return this.counted(prepared)
   }
 
   /** Wait until prepared rows are durable, then hand their runs to the run consumer. */
@@ -109,6 +145,18 @@ export class Ingest {
       }
     }
     return result
+  }
+
+  private prepareOptions(): PrepareOptions {
+    return { keepAllSpans: this.options.keepAllSpans, runs: this.options.onRuns !== undefined }
+  }
+
+  private counted(prepared: PreparedSpans): PreparedSpans {
+    const { accepted, rejected, dropped } = prepared.result
+    this.counters.received += accepted + rejected + dropped
+    this.counters.rejected += rejected
+    this.counters.dropped += dropped
+    return prepared
   }
 }
 

@@ -1,15 +1,20 @@
 import type { Request, Response } from 'express'
-import type { IngestResult, PreparedSpans } from '../ingest/ingest.js'
+import type { IngestResult, OtlpEncoding, PreparedSpans } from '../ingest/ingest.js'
 import { BackpressureError } from '../ingest/pipeline.js'
 import { SpoolFullError } from '../ingest/spool.js'
+import { IngestUnavailableError } from '../ingest/workers.js'
 import { BodyEncodingError, BodyTooLargeError, readBody } from './body.js'
-import { decodeTraceExportJson, encodeStatusJson, encodeTraceExportResponseJson } from './json.js'
-import { OtlpDecodeError, type TraceExport } from './model.js'
-import { decodeTraceExportProto, encodeStatusProto, encodeTraceExportResponseProto } from './protobuf.js'
+import { encodeStatusJson, encodeTraceExportResponseJson } from './json.js'
+import { OtlpDecodeError } from './model.js'
+import { encodeStatusProto, encodeTraceExportResponseProto } from './protobuf.js'
 
-/** Where decoded exports go: serialised at once (`prepare`), then `store` resolves once they are durable. */
+/**
+ * Where bodies go: decoded and serialised (`prepare`, which rejects with OtlpDecodeError for an
+ * undecodable body and IngestUnavailableError when it cannot take one now), then `store` resolves
+ * once the rows are durable.
+ */
 export interface TraceSink {
-  prepare(request: TraceExport): PreparedSpans
+  prepare(body: Buffer, encoding: Encoding): Promise<PreparedSpans>
   store(prepared: PreparedSpans): Promise<IngestResult>
 }
 
@@ -26,7 +31,7 @@ export interface ReceiverOptions {
 const RETRY_AFTER_BACKPRESSURE = 1
 const RETRY_AFTER_UNAVAILABLE = 30
 
-type Encoding = 'protobuf' | 'json'
+type Encoding = OtlpEncoding
 
 const MEDIA_TYPES: Record<string, Encoding> = {
   'application/x-protobuf': 'protobuf',
@@ -104,17 +109,17 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
       return
     }
 
-    // The decoded request stays inside this block: nothing of it is held while the request waits.
+    // Only the serialised rows are held while the request waits for durability, not the body or spans.
     let prepared: PreparedSpans
     try {
-      const body = await readBody(req, contentEncoding, options.maxBodyBytes)
-      prepared = sink.prepare(
-        encoding === 'protobuf' ? decodeTraceExportProto(body) : decodeTraceExportJson(body),
-      )
+      prepared = await sink.prepare(await readBody(req, contentEncoding, options.maxBodyBytes), encoding)
     } catch (error) {
       if (error instanceof BodyTooLargeError)
         sendStatus(res, encoding, 413, RPC_RESOURCE_EXHAUSTED, error.message)
-      else if (error instanceof OtlpDecodeError || error instanceof BodyEncodingError) {
+      else if (error instanceof IngestUnavailableError) {
+        res.setHeader('Retry-After', String(RETRY_AFTER_BACKPRESSURE))
+        sendStatus(res, encoding, 503, RPC_UNAVAILABLE, error.message)
+      } else if (error instanceof OtlpDecodeError || error instanceof BodyEncodingError) {
         sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, `undecodable ${encoding} body: ${error.message}`)
       } else
         sendStatus(
