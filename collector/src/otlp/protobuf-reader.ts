@@ -10,12 +10,14 @@ export const FIXED32 = 5
 const MAX_CACHED_KEY = 64
 /** At most this many distinct keys are kept; later new ones are decoded every time. */
 const KEY_CACHE_SIZE = 4096
-/** Decoded attribute keys by a hash of their bytes, shared by every reader (bounded, never evicts). */
-const keyCache = new Map<number, { bytes: Uint8Array; text: string }>()
+/** Decoded attribute keys by a hash of some of their bytes, shared by every reader (bounded, never evicts). */
+const keyCache = new Map<number, { bytes: Uint8Array; text: string }[]>()
+let keyCacheSize = 0
 
 function sameBytes(cached: Uint8Array, buf: Uint8Array, start: number, length: number): boolean {
   if (cached.length !== length) return false
-  for (let i = 0; i < length; i++) if (cached[i] !== buf[start + i]) return false
+  // From the end: keys of one span mostly share a prefix (`parallel_run.`).
+  for (let i = length - 1; i >= 0; i--) if (cached[i] !== buf[start + i]) return false
   return true
 }
 
@@ -176,15 +178,27 @@ export class ProtoReader {
     const start = this.delimited()
     const end = this.pos
     const length = end - start
+    if (length === 0) return ''
     if (length > MAX_CACHED_KEY) return this.buf.toString('utf8', start, end)
     const buf = this.buf
-    let hash = length
-    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + (buf[i] as number)) | 0
-    const cached = keyCache.get(hash)
-    if (cached !== undefined && sameBytes(cached.bytes, buf, start, length)) return cached.text
+    // A few bytes are enough to tell keys apart; the full comparison below makes it exact.
+    const hash =
+      (length << 24) ^
+      ((buf[start] as number) << 16) ^
+      ((buf[end - 1] as number) << 8) ^
+      (buf[start + (length >> 1)] as number) ^
+      ((buf[start + (length >> 2)] as number) << 4) ^
+      ((buf[end - 1 - (length >> 2)] as number) << 12)
+    const bucket = keyCache.get(hash)
+    if (bucket !== undefined) {
+      for (const cached of bucket) if (sameBytes(cached.bytes, buf, start, length)) return cached.text
+    }
     const text = buf.toString('utf8', start, end)
-    if (cached === undefined && keyCache.size < KEY_CACHE_SIZE) {
-      keyCache.set(hash, { bytes: Uint8Array.prototype.slice.call(buf, start, end), text })
+    if (keyCacheSize < KEY_CACHE_SIZE) {
+      const entry = { bytes: Uint8Array.prototype.slice.call(buf, start, end), text }
+      if (bucket === undefined) keyCache.set(hash, [entry])
+      else bucket.push(entry)
+      keyCacheSize++
     }
     return text
   }
