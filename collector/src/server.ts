@@ -11,7 +11,6 @@ import { dashboardRouter } from './dashboard/static.js'
 import { Ingest } from './ingest/ingest.js'
 import { DEFAULT_PIPELINE_OPTIONS, IngestPipeline } from './ingest/pipeline.js'
 import { Spool } from './ingest/spool.js'
-import { IngestWorkers } from './ingest/workers.js'
 import { tracesHandler } from './otlp/receiver.js'
 import { checkServerVersion, isReachable, openStore, type Store } from './store/client.js'
 import { migrate } from './store/migrate.js'
@@ -43,17 +42,6 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     throw new Error(`cannot prepare the ClickHouse schema at ${store.location}: ${(error as Error).message}`)
   }
 
-  // Decoding and row text run off the HTTP thread (docs/decisions/0003-spool-and-batching.md).
-  const workers =
-    config.server.ingestThreads > 0
-      ? await IngestWorkers.start(config.server.ingestThreads, (message) =>
-          process.stderr.write(`twinspan: ${message}\n`),
-        ).catch(async (error: Error) => {
-          await store.close().catch(() => {})
-          throw error
-        })
-      : undefined
-
   // The spool lives in the data directory even when storage is a remote server.
   const spool = new Spool(join(config.storage.dataDir, 'spool'), config.storage.spoolMaxBytes)
   const counters = { received: 0, accepted: 0, rejected: 0, dropped: 0 }
@@ -67,7 +55,6 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
       store,
       dataDir: config.storage.dataDir,
     }).catch(async (error: Error) => {
-      await workers?.close()
       await store.close().catch(() => {})
       throw new Error(`cannot load the alert state in ${config.storage.dataDir}: ${error.message}`)
     })
@@ -96,7 +83,6 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     pipeline,
     { keepAllSpans: config.storage.keepAllSpans, onRuns: alerting && ((runs) => alerting.onRuns(runs)) },
     counters,
-    workers,
   )
   pipeline.start()
 
@@ -140,7 +126,6 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     listening.once('error', reject)
   }).catch(async (error: Error) => {
     await pipeline.close()
-    await workers?.close()
     await alerting?.close()
     await store.close().catch(() => {})
     throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)
@@ -161,7 +146,6 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeIdleConnections()
         await stopped
-        await workers?.close()
         await pipeline.close()
         // After the pipeline: the last runs are routed; undelivered notifications stay in the outbox.
         await alerting?.close()

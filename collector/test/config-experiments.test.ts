@@ -87,14 +87,6 @@ describe('experiments.<name>.readiness', () => {
     expect(attempt).toThrow(message)
   })
 
-  it('reads server.ingestThreads: 0 (the default) to 64', () => {
-    expect(parseConfig({}).server.ingestThreads).toBe(0)
-    expect(parseConfig({ server: { ingestThreads: 3 } }).server.ingestThreads).toBe(3)
-    expect(() => parseConfig({ server: { ingestThreads: -1 } })).toThrow(
-      /server.ingestThreads must be an integer from 0 to 64, got -1/,
-    )
-  })
-
   it('rejects unknown experiment keys', () => {
     expect(() => parseConfig({ experiments: { x: { readines: {} } } })).toThrow(
       'config: unknown key experiments.x.readines (expected one of: readiness)',

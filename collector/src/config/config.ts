@@ -13,12 +13,6 @@ export interface CollectorConfig {
     maxQueueBytes: number
     /** OTLP requests in progress at once; more are answered 429 before their body is read. */
     maxConcurrentRequests: number
-    /**
-     * Worker threads that decode OTLP bodies and serialise their rows, off the thread that serves
-     * HTTP; 0 (the default) does it on that thread. Off by default: on 2 cores the threads cost more
-     * CPU per span than they free (docs/decisions/0003-spool-and-batching.md).
-     */
-    ingestThreads: number
   }
   storage: {
     dataDir: string
@@ -53,7 +47,6 @@ export function defaultConfig(): CollectorConfig {
       maxBodyBytes: 64 * MiB,
       maxQueueBytes: 128 * MiB,
       maxConcurrentRequests: 64,
-      ingestThreads: 0,
     },
     storage: {
       dataDir: '.twinspan',
@@ -116,11 +109,7 @@ export function parseConfig(raw: unknown): CollectorConfig {
     'maxBodyBytes',
     'maxQueueBytes',
     'maxConcurrentRequests',
-    'ingestThreads',
   ])
-  if (server.ingestThreads !== undefined) {
-    config.server.ingestThreads = integer(server.ingestThreads, 'server.ingestThreads', 0, 64)
-  }
   if (server.maxConcurrentRequests !== undefined) {
     config.server.maxConcurrentRequests = integer(
       server.maxConcurrentRequests,

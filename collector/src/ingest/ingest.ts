@@ -4,7 +4,6 @@ import { decodeTraceExportProto } from '../otlp/protobuf.js'
 import { otelTraceLine, RowsBody, resourceValues, scopeValues } from './rows.js'
 import { type IngestedRun, runOf } from './runs.js'
 import { isParallelRunSpan, validateParallelRunSpan } from './validate.js'
-import type { IngestWorkers } from './workers.js'
 
 /** What became of one export request's spans. */
 export interface IngestResult {
@@ -41,7 +40,7 @@ export interface IngestCounters {
   dropped: number
 }
 
-/** How a request's spans are turned into rows (the same on the HTTP thread and in ingest workers). */
+/** How a request's spans are turned into rows. */
 export interface PrepareOptions {
   keepAllSpans: boolean
   /** Extract the compared runs too (only when something consumes them). */
@@ -61,7 +60,7 @@ export function prepareBody(body: Buffer, encoding: OtlpEncoding, options: Prepa
 
 /**
  * Validate and serialise a request's spans: each span is parsed once and serialised once, straight
- * into the JSONCompactEachRow body of its batch. Pure, so it can run in a worker thread.
+ * into the JSONCompactEachRow body of its batch.
  */
 export function prepareExport(request: TraceExport, options: PrepareOptions): PreparedSpans {
   const rows = new RowsBody()
@@ -99,16 +98,12 @@ export function prepareExport(request: TraceExport, options: PrepareOptions): Pr
   }
 }
 
-/**
- * Turns OTLP bodies into `otel_traces` rows (on the calling thread, or in ingest worker threads when
- * given them), then resolves once the accepted rows are durable.
- */
+/** Turns OTLP bodies into `otel_traces` rows, then resolves once the accepted rows are durable. */
 export class Ingest {
   constructor(
     private readonly pipeline: RowSink,
     private readonly options: IngestOptions,
     readonly counters: IngestCounters = { received: 0, accepted: 0, rejected: 0, dropped: 0 },
-    private readonly workers?: IngestWorkers,
   ) {}
 
   /** Prepare and store an already decoded request (tests and embedders). */
@@ -120,15 +115,10 @@ export class Ingest {
    * Decode and serialise a body's spans. Callers let go of the body before waiting in
    * {@link store}, and the decoded spans never outlive this call: with many requests in flight,
    * decoded spans kept alive while waiting were most of what every young-generation GC had to copy.
-   * Rejects with OtlpDecodeError for an undecodable body, IngestUnavailableError when the ingest
-   * workers cannot take it.
+   * Throws OtlpDecodeError for an undecodable body.
    */
-  async prepare(body: Buffer, encoding: OtlpEncoding): Promise<PreparedSpans> {
-    const options = this.prepareOptions()
-    const prepared = this.workers
-      ? await this.workers.prepare(body, encoding, options)
-      : prepareBody(body, encoding, options)
-    return this.counted(prepared)
+  prepare(body: Buffer, encoding: OtlpEncoding): PreparedSpans {
+    return this.counted(prepareBody(body, encoding, this.prepareOptions()))
   }
 
   /** Wait until prepared rows are durable, then hand their runs to the run consumer. */

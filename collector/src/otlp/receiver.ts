@@ -2,19 +2,17 @@ import type { Request, Response } from 'express'
 import type { IngestResult, OtlpEncoding, PreparedSpans } from '../ingest/ingest.js'
 import { BackpressureError } from '../ingest/pipeline.js'
 import { SpoolFullError } from '../ingest/spool.js'
-import { IngestUnavailableError } from '../ingest/workers.js'
 import { BodyEncodingError, BodyTooLargeError, readBody } from './body.js'
 import { encodeStatusJson, encodeTraceExportResponseJson } from './json.js'
 import { OtlpDecodeError } from './model.js'
 import { encodeStatusProto, encodeTraceExportResponseProto } from './protobuf.js'
 
 /**
- * Where bodies go: decoded and serialised (`prepare`, which rejects with OtlpDecodeError for an
- * undecodable body and IngestUnavailableError when it cannot take one now), then `store` resolves
- * once the rows are durable.
+ * Where bodies go: decoded and serialised at once (`prepare`, which throws OtlpDecodeError for an
+ * undecodable body), then `store` resolves once the rows are durable.
  */
 export interface TraceSink {
-  prepare(body: Buffer, encoding: Encoding): Promise<PreparedSpans>
+  prepare(body: Buffer, encoding: Encoding): PreparedSpans
   store(prepared: PreparedSpans): Promise<IngestResult>
 }
 
@@ -112,14 +110,11 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
     // Only the serialised rows are held while the request waits for durability, not the body or spans.
     let prepared: PreparedSpans
     try {
-      prepared = await sink.prepare(await readBody(req, contentEncoding, options.maxBodyBytes), encoding)
+      prepared = sink.prepare(await readBody(req, contentEncoding, options.maxBodyBytes), encoding)
     } catch (error) {
       if (error instanceof BodyTooLargeError)
         sendStatus(res, encoding, 413, RPC_RESOURCE_EXHAUSTED, error.message)
-      else if (error instanceof IngestUnavailableError) {
-        res.setHeader('Retry-After', String(RETRY_AFTER_BACKPRESSURE))
-        sendStatus(res, encoding, 503, RPC_UNAVAILABLE, error.message)
-      } else if (error instanceof OtlpDecodeError || error instanceof BodyEncodingError) {
+      else if (error instanceof OtlpDecodeError || error instanceof BodyEncodingError) {
         sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, `undecodable ${encoding} body: ${error.message}`)
       } else
         sendStatus(
