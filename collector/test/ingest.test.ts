@@ -86,7 +86,11 @@ describe('Ingest', () => {
       kind: 3,
       startTimeUnixNano: 1_000_000_000_500n,
       endTimeUnixNano: 1_000_000_002_000n,
-      attributes: { 'parallel_run.role': 'shadow', 'a.count': 3, 'a.list': ['x', 1], 'a.flag': true },
+      attributes: Object.defineProperty(
+        { 'parallel_run.role': 'shadow', 'a.count': 3, 'a.list': ['x', 1], 'a.flag': true },
+        '__proto__',
+        { value: 'odd', enumerable: true },
+      ),
       events: [{ timeUnixNano: 7n, name: 'retry', attributes: { attempt: 2 } }],
       links: [
         { traceId: '01'.repeat(16), spanId: '02'.repeat(8), traceState: '', attributes: {} },
@@ -100,6 +104,7 @@ describe('Ingest', () => {
     }
     const line = otelTraceLine(span, context)
     expect(line).not.toContain('\n') // one line: a raw newline would split the row
+    expect(line).toContain('"__proto__":"odd"') // an attribute like any other
     expect(JSON.parse(line)).toEqual([
       '1000.000000500',
       'ab'.repeat(16),
@@ -112,7 +117,9 @@ describe('Ingest', () => {
       { 'service.name': 'checkout' },
       's',
       '1',
-      { 'parallel_run.role': 'shadow', 'a.count': '3', 'a.list': '["x",1]', 'a.flag': 'true' },
+      JSON.parse(
+        '{"parallel_run.role":"shadow","a.count":"3","a.list":"[\\"x\\",1]","a.flag":"true","__proto__":"odd"}',
+      ),
       1500,
       'Error',
       'line\nbreak',

@@ -178,6 +178,46 @@ describe('OTLP decoding', () => {
     ).toBeDefined()
   })
 
+  it('keeps an attribute named __proto__ as an attribute, from protobuf and JSON', () => {
+    // Built by hand: the OTel JS SDK itself cannot carry such a key, other SDKs can.
+    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >>> 7)])
+    const field = (number: number, payload: number[]) => [
+      (number << 3) | 2,
+      ...varint(payload.length),
+      ...payload,
+    ]
+    const bytes = (text: string) => [...Buffer.from(text)]
+    const attribute = (key: string, value: string) =>
+      field(9, [...field(1, bytes(key)), ...field(2, field(1, bytes(value)))])
+    const proto = Uint8Array.from(
+      field(1, field(2, field(2, [...attribute('__proto__', 'x'), ...attribute('normal', 'y')]))),
+    )
+    const json = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  attributes: [
+                    { key: '__proto__', value: { stringValue: 'x' } },
+                    { key: 'normal', value: { stringValue: 'y' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    })
+    for (const decoded of [decodeTraceExportProto(proto), decodeTraceExportJson(Buffer.from(json))]) {
+      const attributes = decoded.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.attributes ?? {}
+      expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype)
+      expect(Object.keys(attributes)).toEqual(['__proto__', 'normal'])
+      expect(JSON.stringify(attributes)).toBe('{"__proto__":"x","normal":"y"}')
+    }
+  })
+
   it('skips unknown protobuf fields of every wire type', () => {
     // field 9 (unknown) as varint, fixed64, bytes and fixed32, then one empty ResourceSpans (field 1)
     const body = Uint8Array.from([

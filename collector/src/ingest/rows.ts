@@ -1,4 +1,10 @@
-import type { Attributes, AttributeValue, Span, SpanLink } from '../otlp/model.js'
+import {
+  type Attributes,
+  type AttributeValue,
+  type Span,
+  type SpanLink,
+  setAttribute,
+} from '../otlp/model.js'
 
 const json = JSON.stringify
 const MAX_NANOS = 2n ** 63n - 1n
@@ -118,7 +124,8 @@ function mapText(attributes: Attributes): string {
 /** Attributes as the exporter stores them: strings as they are, everything else as text (arrays and maps as JSON). */
 export function stringMap(attributes: Attributes): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const key in attributes) out[key] = attributeText(attributes[key] as AttributeValue)
+  for (const key of Object.keys(attributes))
+    setAttribute(out, key, attributeText(attributes[key] as AttributeValue))
   return out
 }
 

@@ -7,6 +7,7 @@ import {
   type ResourceSpans,
   type ScopeSpans,
   type Span,
+  setAttribute,
   type TraceExport,
 } from './model.js'
 import { narrowInt } from './protobuf.js'
@@ -134,7 +135,11 @@ function attributes(value: unknown, where: string, depth = 0): Attributes {
   const out: Attributes = {}
   list(value, where).forEach((kv, i) => {
     const entry = object(kv, `${where}[${i}]`)
-    out[text(entry.key, `${where}[${i}].key`)] = anyValue(entry.value, `${where}[${i}].value`, depth)
+    setAttribute(
+      out,
+      text(entry.key, `${where}[${i}].key`),
+      anyValue(entry.value, `${where}[${i}].value`, depth),
+    )
   })
   return out
 }

@@ -70,6 +70,16 @@ export interface TraceExport {
  */
 export const MAX_VALUE_DEPTH = 32
 
+/**
+ * Set an attribute. A key named `__proto__` is stored as an attribute like any other, instead of
+ * replacing the object's prototype (where it would be lost, or would lend the object its keys).
+ */
+export function setAttribute(into: Attributes, key: string, value: AttributeValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true })
+  else into[key] = value
+}
+
 /** Raised for bodies that cannot be decoded at all (the receiver answers 400). */
 export class OtlpDecodeError extends Error {
   override name = 'OtlpDecodeError'

@@ -10,6 +10,7 @@ import {
   type SpanEvent,
   type SpanLink,
   type StatusCode,
+  setAttribute,
   type TraceExport,
 } from './model.js'
 import { FIXED64, LENGTH_DELIMITED, ProtoReader, VARINT } from './protobuf-reader.js'
@@ -209,7 +210,7 @@ function readKeyValue(reader: ProtoReader, into: Record<string, AttributeValue>,
     else reader.skip(wire)
   }
   reader.leave(outer)
-  into[key] = value
+  setAttribute(into, key, value)
 }
 
 /** Read the `AnyValue` message the reader is at. */
