@@ -39,6 +39,14 @@ function sdkSpans() {
   return exporter.getFinishedSpans()
 }
 
+/** A length-delimited protobuf field, for bodies built by hand. */
+const field = (number: number, payload: number[]): number[] => [
+  (number << 3) | 2,
+  ...lengthPrefix(payload.length),
+  ...payload,
+]
+const lengthPrefix = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...lengthPrefix(n >>> 7)])
+
 describe('OTLP decoding', () => {
   const spans = sdkSpans()
   const proto = ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array
@@ -152,12 +160,6 @@ describe('OTLP decoding', () => {
   })
 
   it('fails attribute values nested deeper than it allows with a decode error, not a stack overflow', () => {
-    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >>> 7)])
-    const field = (number: number, payload: number[]) => [
-      (number << 3) | 2,
-      ...varint(payload.length),
-      ...payload,
-    ]
     let value = field(1, [0x61]) // AnyValue{string_value: "a"}
     for (let i = 0; i < 5000; i++) value = field(5, field(1, value)) // AnyValue{array_value{values: [value]}}
     const span = field(9, [...field(1, [0x6b]), ...field(2, value)]) // attribute "k"
@@ -180,12 +182,6 @@ describe('OTLP decoding', () => {
 
   it('keeps an attribute named __proto__ as an attribute, from protobuf and JSON', () => {
     // Built by hand: the OTel JS SDK itself cannot carry such a key, other SDKs can.
-    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >>> 7)])
-    const field = (number: number, payload: number[]) => [
-      (number << 3) | 2,
-      ...varint(payload.length),
-      ...payload,
-    ]
     const bytes = (text: string) => [...Buffer.from(text)]
     const attribute = (key: string, value: string) =>
       field(9, [...field(1, bytes(key)), ...field(2, field(1, bytes(value)))])
