@@ -100,15 +100,19 @@ export function prepareExport(request: TraceExport, options: PrepareOptions): Pr
 
 /** Turns OTLP bodies into `otel_traces` rows, then resolves once the accepted rows are durable. */
 export class Ingest {
+  private readonly prepareOptions: PrepareOptions
+
   constructor(
     private readonly pipeline: RowSink,
     private readonly options: IngestOptions,
     readonly counters: IngestCounters = { received: 0, accepted: 0, rejected: 0, dropped: 0 },
-  ) {}
+  ) {
+    this.prepareOptions = { keepAllSpans: options.keepAllSpans, runs: options.onRuns !== undefined }
+  }
 
   /** Prepare and store an already decoded request (tests and embedders). */
   accept(request: TraceExport): Promise<IngestResult> {
-    return this.store(this.counted(prepareExport(request, this.prepareOptions())))
+    return this.store(this.counted(prepareExport(request, this.prepareOptions)))
   }
 
   /**
@@ -118,7 +122,7 @@ export class Ingest {
    * Throws OtlpDecodeError for an undecodable body.
    */
   prepare(body: Buffer, encoding: OtlpEncoding): PreparedSpans {
-    return this.counted(prepareBody(body, encoding, this.prepareOptions()))
+    return this.counted(prepareBody(body, encoding, this.prepareOptions))
   }
 
   /** Wait until prepared rows are durable, then hand their runs to the run consumer. */
@@ -135,10 +139,6 @@ export class Ingest {
       }
     }
     return result
-  }
-
-  private prepareOptions(): PrepareOptions {
-    return { keepAllSpans: this.options.keepAllSpans, runs: this.options.onRuns !== undefined }
   }
 
   private counted(prepared: PreparedSpans): PreparedSpans {

@@ -12,7 +12,7 @@ import { encodeStatusProto, encodeTraceExportResponseProto } from './protobuf.js
  * undecodable body), then `store` resolves once the rows are durable.
  */
 export interface TraceSink {
-  prepare(body: Buffer, encoding: Encoding): PreparedSpans
+  prepare(body: Buffer, encoding: OtlpEncoding): PreparedSpans
   store(prepared: PreparedSpans): Promise<IngestResult>
 }
 
@@ -29,9 +29,7 @@ export interface ReceiverOptions {
 const RETRY_AFTER_BACKPRESSURE = 1
 const RETRY_AFTER_UNAVAILABLE = 30
 
-type Encoding = OtlpEncoding
-
-const MEDIA_TYPES: Record<string, Encoding> = {
+const MEDIA_TYPES: Record<string, OtlpEncoding> = {
   'application/x-protobuf': 'protobuf',
   'application/protobuf': 'protobuf',
   'application/json': 'json',
@@ -158,7 +156,13 @@ function mediaTypeOf(req: Request): string {
   return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
 }
 
-function sendStatus(res: Response, encoding: Encoding, http: number, code: number, message: string): void {
+function sendStatus(
+  res: Response,
+  encoding: OtlpEncoding,
+  http: number,
+  code: number,
+  message: string,
+): void {
   res.status(http)
   if (encoding === 'protobuf')
     res.type('application/x-protobuf').end(Buffer.from(encodeStatusProto(code, message)))
