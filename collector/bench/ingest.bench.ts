@@ -5,13 +5,14 @@
  *    clients over loopback into a `twinspan serve` child process, timed until ClickHouse holds every
  *    acknowledged span (a 200 means fsynced in the spool; the insert follows). Also p50/p99
  *    response latency.
- * 2. Raw ceiling, same run: the same rows inserted straight into the same engine through
- *    @clickhouse/client (chDB connection), in batches of the collector's size.
+ * 2. Raw ceilings, same run: the same rows inserted straight into the same engine, in batches of
+ *    the collector's size, through @clickhouse/client (chDB connection) and from RowBinary files
+ *    as the collector inserts its spool.
  * 3. Overload: offered about twice the measured capacity (open loop); the collector must answer
  *    429/503 rather than grow, RSS sampled throughout.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -34,8 +35,7 @@ import {
   ATTR_SEVERITY,
   ATTR_SHADOW_DURATION_MS,
 } from '@twinspan/conventions'
-import { otelTraceLine, resourceValues, scopeValues } from '../src/ingest/rows.js'
-import { decodeTraceExportProto } from '../src/otlp/protobuf.js'
+import { prepareBody } from '../src/ingest/ingest.js'
 import { insertSettings, openStore } from '../src/store/client.js'
 import { migrate } from '../src/store/migrate.js'
 import { OTEL_TRACE_COLUMNS } from '../src/store/spans.js'
@@ -237,39 +237,71 @@ async function endToEnd(requests: Uint8Array[]) {
 }
 
 /**
- * The same rows (the collector's own JSONCompactEachRow lines, parsed back into arrays), built once
- * and inserted straight into the same engine through @clickhouse/client in batches of `batchRows`,
- * with the collector's insert settings: what ClickHouse takes with no receiver in front of it.
+ * Two ceilings, same run, same rows, same engine, in batches of `batchRows` with the collector's
+ * insert settings: what ClickHouse takes with no receiver in front of it.
+ * - client: the rows as value arrays, inserted through @clickhouse/client (JSONCompactEachRow), as
+ *   an application would insert them;
+ * - files: the collector's own RowBinary rows, read by the engine from files (`FROM INFILE`), as
+ *   the collector inserts its spool.
  */
-async function rawCeiling(requests: Uint8Array[], batchRows: number) {
-  const rows: unknown[][] = []
-  for (const body of requests) {
-    for (const resource of decodeTraceExportProto(body).resourceSpans) {
-      const values = resourceValues(resource.resource)
-      for (const scope of resource.scopeSpans) {
-        const context = { resource: values, scope: scopeValues(scope.scope) }
-        for (const span of scope.spans) rows.push(JSON.parse(otelTraceLine(span, context)))
-      }
-    }
-  }
+async function rawCeilings(requests: Uint8Array[], batchRows: number) {
+  const options = { keepAllSpans: false, runs: false }
+  const bodies = requests.map(
+    (request) => prepareBody(Buffer.from(request), 'protobuf', options).body as Buffer,
+  )
   const dataDir = mkdtempSync(join(tmpdir(), 'twinspan-raw-'))
   const store = openStore({ dataDir, database: 'twinspan' })
-  const insert = (values: unknown[][], token: string) =>
-    store.client.insert({
-      table: 'twinspan.otel_traces',
-      columns: [...OTEL_TRACE_COLUMNS],
-      values,
-      format: 'JSONCompactEachRow',
-      clickhouse_settings: insertSettings(token),
-    })
+  const table = 'twinspan.otel_traces'
   try {
     await migrate(store, { retentionDays: 30 })
+    // The rows as values: the RowBinary rows through a scratch table, read back as JSON arrays.
+    await store.client.command({ query: `CREATE TABLE twinspan.scratch AS ${table} ENGINE = Memory` })
+    await store.insertLines('twinspan.scratch', Buffer.concat(bodies), {
+      format: 'RowBinary',
+      columns: OTEL_TRACE_COLUMNS,
+    })
+    const columns = OTEL_TRACE_COLUMNS.map((c) => `\`${c}\``).join(', ')
+    const rows = await (
+      await store.client.query({
+        query: `SELECT ${columns} FROM twinspan.scratch`,
+        format: 'JSONCompactEachRow',
+      })
+    ).json<unknown[]>()
+    await store.client.command({ query: 'DROP TABLE twinspan.scratch' })
+    const insert = (values: unknown[][], token: string) =>
+      store.client.insert({
+        table,
+        columns: [...OTEL_TRACE_COLUMNS],
+        values,
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: insertSettings(token),
+      })
     await insert(rows.slice(0, 2048), 'warm-up')
-    const started = performance.now()
-    for (let i = 2048; i < rows.length; i += batchRows) {
+    let started = performance.now()
+    for (let i = 2048; i < rows.length; i += batchRows)
       await insert(rows.slice(i, i + batchRows), `batch-${i}`)
+    const client = (rows.length - 2048) / ((performance.now() - started) / 1000)
+
+    // The RowBinary rows as files of `batchRows`, inserted as the collector inserts its spool.
+    const perFile = Math.max(1, Math.round(batchRows / SPANS_PER_REQUEST))
+    const files: string[] = []
+    for (let i = 0; i < bodies.length; i += perFile) {
+      const file = join(dataDir, `batch-${i}.rowbinary`)
+      writeFileSync(file, Buffer.concat(bodies.slice(i, i + perFile)))
+      files.push(file)
     }
-    return (rows.length - 2048) / ((performance.now() - started) / 1000)
+    const insertFiles = store.insertFiles?.bind(store) as NonNullable<typeof store.insertFiles>
+    const fileOptions = (token: string) => ({
+      token,
+      format: 'RowBinary' as const,
+      columns: OTEL_TRACE_COLUMNS,
+    })
+    await insertFiles(table, files.slice(0, 1), fileOptions('warm-up-files'))
+    started = performance.now()
+    for (let i = 1; i < files.length; i++)
+      await insertFiles(table, [files[i] as string], fileOptions(`files-${i}`))
+    const fromFiles = ((bodies.length - perFile) * SPANS_PER_REQUEST) / ((performance.now() - started) / 1000)
+    return { client, fromFiles }
   } finally {
     await store.close()
     rmSync(dataDir, { recursive: true, force: true })
@@ -326,7 +358,8 @@ if (E2E_ONLY) {
   )
   process.exit(0)
 }
-const ceiling = await rawCeiling(requests, Math.max(2048, Math.round(e2e.rowsPerBatch)))
+const ceilings = await rawCeilings(requests, Math.max(2048, Math.round(e2e.rowsPerBatch)))
+const ceiling = ceilings.client
 const pressure = await overload(requests, e2e.spansPerSecond, 10)
 
 const ratio = e2e.spansPerSecond / ceiling
@@ -345,6 +378,13 @@ console.table([
     baseline: fmt(ceiling),
     ratio: ratio.toFixed(2),
     ok: ratio >= TARGET_RATIO,
+  },
+  {
+    figure: 'vs engine ceiling (RowBinary files, same rows)',
+    value: fmt(e2e.spansPerSecond),
+    baseline: fmt(ceilings.fromFiles),
+    ratio: (e2e.spansPerSecond / ceilings.fromFiles).toFixed(2),
+    ok: true,
   },
   {
     figure: 'response latency p50 / p99 (ms)',

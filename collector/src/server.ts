@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { type Alerting, createAlerting } from './alerts/alerting.js'
 import { bearerAuth } from './api/auth.js'
@@ -12,10 +12,10 @@ import { Ingest } from './ingest/ingest.js'
 import { DEFAULT_PIPELINE_OPTIONS, IngestPipeline } from './ingest/pipeline.js'
 import { Spool } from './ingest/spool.js'
 import { tracesHandler } from './otlp/receiver.js'
-import { checkServerVersion, isReachable, openStore, type Store } from './store/client.js'
+import { checkServerVersion, infilePattern, isReachable, openStore, type Store } from './store/client.js'
 import { migrate } from './store/migrate.js'
 import { applyRetention } from './store/retention.js'
-import { insertSpanBatch } from './store/spans.js'
+import { insertSpoolBatch } from './store/spans.js'
 
 /** A running collector. */
 export interface Collector {
@@ -43,7 +43,16 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
   }
 
   // The spool lives in the data directory even when storage is a remote server.
-  const spool = new Spool(join(config.storage.dataDir, 'spool'), config.storage.spoolMaxBytes)
+  const spoolDir = resolve(config.storage.dataDir, 'spool')
+  if (store.embedded) {
+    try {
+      infilePattern([join(spoolDir, 'segment')]) // the engine reads spool files by name
+    } catch (error) {
+      await store.close().catch(() => {})
+      throw error
+    }
+  }
+  const spool = new Spool(spoolDir, config.storage.spoolMaxBytes)
   const counters = { received: 0, accepted: 0, rejected: 0, dropped: 0 }
   let pipeline: IngestPipeline | undefined
   // Alert state (active alerts, notification log, outbox, silences) lives in <dataDir>/alerts.
@@ -66,7 +75,7 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     alerts: () => alerting?.metrics(),
   })
   pipeline = new IngestPipeline(
-    { insert: (body, token, format) => insertSpanBatch(store, body, token, format) },
+    { insert: (batch) => insertSpoolBatch(store, batch) },
     spool,
     {
       ...DEFAULT_PIPELINE_OPTIONS,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { otelTraceLine, resourceValues, scopeValues } from '../src/ingest/rows.js'
+import { RowWriter, resourceValues, scopeValues } from '../src/ingest/rows.js'
 import { decodeTraceExportJson } from '../src/otlp/json.js'
 import { queryRows } from '../src/store/client.js'
 import { insertSpanBatch } from '../src/store/spans.js'
@@ -71,7 +71,9 @@ describe('durability against the real embedded ClickHouse', () => {
       scope: scopeValues({ name: 'test', version: '' }),
     }
     const spans = decoded.resourceSpans[0]?.scopeSpans[0]?.spans ?? []
-    const body = Buffer.from(`${spans.map((span) => otelTraceLine(span, context)).join('\n')}\n`)
+    const writer = new RowWriter()
+    for (const span of spans) writer.span(span, context)
+    const body = writer.finish() as Buffer
 
     await insertSpanBatch(collector.store, body, 'batch-token-1')
     await insertSpanBatch(collector.store, body, 'batch-token-1') // a replay of an insert that had landed

@@ -1,10 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   BackpressureError,
   type BatchSink,
+  type BatchToInsert,
   DEFAULT_PIPELINE_OPTIONS,
   IngestPipeline,
   type PipelineOptions,
@@ -16,7 +17,8 @@ class RecordingSink implements BatchSink {
   readonly inserted: { rows: string[]; token: string }[] = []
   failuresLeft = 0
   down = false
-  async insert(body: Buffer, token: string, _format?: string): Promise<void> {
+  async insert({ token, read }: BatchToInsert): Promise<void> {
+    const body = await read()
     if (this.down || this.failuresLeft > 0) {
       this.failuresLeft--
       throw new Error('ClickHouse is unavailable')
@@ -55,9 +57,9 @@ describe('IngestPipeline', () => {
     })
     const sink = new RecordingSink()
     const held: BatchSink = {
-      async insert(body, token, format) {
+      async insert(batch) {
         await gate
-        await sink.insert(body, token, format)
+        await sink.insert(batch)
       },
     }
     const spool = tempSpool()
@@ -158,7 +160,7 @@ describe('IngestPipeline', () => {
   it('keeps the batch token through retries, so a retry of an insert that did land is a no-op', async () => {
     const landedButFailed: BatchSink & { tokens: string[] } = {
       tokens: [],
-      async insert(_body, token) {
+      async insert({ token }) {
         this.tokens.push(token)
         if (this.tokens.length === 1) throw new Error('timeout after the insert landed')
       },
@@ -199,20 +201,24 @@ describe('IngestPipeline', () => {
     expect(outcomes).toEqual(['failed'])
   })
 
-  it('resumes what a previous run left: batches with their token, fresh segments, and JSONEachRow files of earlier builds', async () => {
+  it('resumes what a previous run left: batches with their token, fresh segments, and JSON files of earlier builds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spool-'))
     const earlier = new Spool(dir, 1024)
     const assigned = await earlier.append(lines('was', 'being', 'inserted'), 3)
     await earlier.assign([assigned], 'token-from-before')
     await earlier.append(lines('acknowledged'), 1) // never taken by an insert
     writeFileSync(join(dir, '000000000000-1-legacy-token.ndjson'), '{"Timestamp":"old"}\n')
+    writeFileSync(join(dir, '000000000003-1.compact.ndjson'), '["compact"]\n') // acknowledged by an earlier build
     writeFileSync(join(dir, '000000000009-1.compact.ndjson.tmp'), '["half') // a write cut short
     const formats: string[] = []
     const sink = new RecordingSink()
     const recording: BatchSink = {
-      async insert(body, token, format) {
-        formats.push(format)
-        await sink.insert(body, token, format)
+      async insert(batch) {
+        formats.push(batch.format)
+        // The engine reads these files itself: they hold exactly the batch's rows and carry its token.
+        expect(batch.files.every((file) => basename(file).includes(`-${batch.token}.`))).toBe(true)
+        expect(Buffer.concat(batch.files.map((file) => readFileSync(file)))).toEqual(await batch.read())
+        await sink.insert(batch)
       },
     }
     const spool = new Spool(dir, 1024)
@@ -228,8 +234,9 @@ describe('IngestPipeline', () => {
       { rows: ['{"Timestamp":"old"}'], token: 'legacy-token' },
       { rows: ['was', 'being', 'inserted'], token: 'token-from-before' },
     ])
-    expect(sink.inserted[2]?.rows).toEqual(['acknowledged'])
-    expect(formats).toEqual(['JSONEachRow', 'JSONCompactEachRow', 'JSONCompactEachRow'])
+    // Waiting segments of different formats are never one insert.
+    expect(sink.inserted.slice(2)).toMatchObject([{ rows: ['acknowledged'] }, { rows: ['["compact"]'] }])
+    expect(formats).toEqual(['JSONEachRow', 'RowBinary', 'RowBinary', 'JSONCompactEachRow'])
   })
 
   it('treats a hanging insert as failed after insertTimeoutMs and keeps its rows in the spool', async () => {

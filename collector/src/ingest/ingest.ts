@@ -1,7 +1,7 @@
 import { decodeTraceExportJson } from '../otlp/json.js'
 import type { TraceExport } from '../otlp/model.js'
 import { decodeTraceExportProto } from '../otlp/protobuf.js'
-import { otelTraceLine, RowsBody, resourceValues, scopeValues } from './rows.js'
+import { RowWriter, resourceValues, scopeValues } from './rows.js'
 import { type IngestedRun, runOf } from './runs.js'
 import { isParallelRunSpan, validateParallelRunSpan } from './validate.js'
 
@@ -58,12 +58,15 @@ export function prepareBody(body: Buffer, encoding: OtlpEncoding, options: Prepa
   )
 }
 
+/** The one row writer: preparing a request is synchronous, so its scratch buffer is reused by every request. */
+const rows = new RowWriter()
+
 /**
  * Validate and serialise a request's spans: each span is parsed once and serialised once, straight
- * into the JSONCompactEachRow body of its batch.
+ * into the RowBinary body of its batch.
  */
 export function prepareExport(request: TraceExport, options: PrepareOptions): PreparedSpans {
-  const rows = new RowsBody()
+  rows.reset()
   const runs: IngestedRun[] = []
   const reasons: string[] = []
   let rejected = 0
@@ -74,7 +77,7 @@ export function prepareExport(request: TraceExport, options: PrepareOptions): Pr
       const context = { resource, scope: scopeValues(scopeSpans.scope) }
       for (const span of scopeSpans.spans) {
         if (!isParallelRunSpan(span)) {
-          if (options.keepAllSpans) rows.add(otelTraceLine(span, context))
+          if (options.keepAllSpans) rows.span(span, context)
           else dropped++
           continue
         }
@@ -84,17 +87,18 @@ export function prepareExport(request: TraceExport, options: PrepareOptions): Pr
           if (reasons.length < MAX_REASONS) reasons.push(`span ${span.spanId || '(no id)'}: ${reason}`)
           continue
         }
-        rows.add(otelTraceLine(span, context))
+        rows.span(span, context)
         const run = options.runs ? runOf(span) : undefined
         if (run) runs.push(run)
       }
     }
   }
   const more = rejected > reasons.length ? ` (and ${rejected - reasons.length} more)` : ''
+  const accepted = rows.rows
   return {
     body: rows.finish(),
     runs,
-    result: { accepted: rows.rows, rejected, dropped, errorMessage: reasons.join('; ') + more },
+    result: { accepted, rejected, dropped, errorMessage: reasons.join('; ') + more },
   }
 }
 

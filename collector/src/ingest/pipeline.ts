@@ -4,10 +4,20 @@ import { type Segment, type Spool, SpoolFullError } from './spool.js'
 
 /**
  * Where batches go: an insert that is a no-op when retried with the same token. Batches are
- * JSONCompactEachRow, except spooled ones an earlier build wrote (`format` says which).
+ * RowBinary, except spooled ones an earlier build wrote (`format` says which).
  */
 export interface BatchSink {
-  insert(body: Buffer, token: string, format: SpanRowFormat): Promise<void>
+  insert(batch: BatchToInsert): Promise<void>
+}
+
+/** One insert: its rows are in `files` in the spool (every name carries the token), and `read` gives them. */
+export interface BatchToInsert {
+  token: string
+  format: SpanRowFormat
+  /** The spool files that hold the batch's rows, in order (an embedded engine can read them itself). */
+  files: string[]
+  /** The rows as one buffer: from memory when they are still held, else read from the spool. */
+  read(): Promise<Buffer>
 }
 
 export interface PipelineOptions {
@@ -138,7 +148,7 @@ export class IngestPipeline {
     return this.storeHealthy
   }
 
-  /** Add rows (newline-terminated JSONCompactEachRow lines); resolves once they are in the spool. */
+  /** Add rows (RowBinary, see ingest/rows.ts); resolves once they are in the spool. */
   submit(body: Buffer, rows: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'))
     if (rows === 0) return Promise.resolve()
@@ -293,6 +303,8 @@ export class IngestPipeline {
     while (this.waiting.length > 0) {
       const next = this.waiting[0] as Waiting
       if (items.length > 0 && rows + next.segment.rows > this.options.maxBatchRows) break
+      // One insert has one format: segments an earlier build spooled go in batches of their own.
+      if (items.length > 0 && next.segment.format !== (items[0] as Waiting).segment.format) break
       items.push(this.waiting.shift() as Waiting)
       rows += next.segment.rows
     }
@@ -310,9 +322,20 @@ export class IngestPipeline {
       batch.token ??= randomUUID()
       const token = batch.token
       await this.spool.assign(segments, token)
-      const bodies = await Promise.all(batch.items.map((item) => item.body ?? this.spool.read(item.segment)))
-      const bytes = bodies.reduce((sum, body) => sum + body.length, 0)
-      await this.insertWithTimeout(concat(bodies, bytes), token, segments[0]?.format ?? 'JSONCompactEachRow')
+      const { items } = batch
+      const spool = this.spool
+      await this.insertWithTimeout({
+        token,
+        format: segments[0]?.format ?? 'RowBinary',
+        files: segments.map((segment) => this.spool.path(segment)),
+        async read() {
+          const bodies = await Promise.all(items.map((item) => item.body ?? spool.read(item.segment)))
+          return concat(
+            bodies,
+            bodies.reduce((sum, body) => sum + body.length, 0),
+          )
+        },
+      })
     } catch (error) {
       this.failed(batch, rows, started, error as Error)
       return
@@ -358,7 +381,7 @@ export class IngestPipeline {
     }
   }
 
-  private insertWithTimeout(body: Buffer, token: string, format: SpanRowFormat): Promise<void> {
+  private insertWithTimeout(batch: BatchToInsert): Promise<void> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -366,7 +389,7 @@ export class IngestPipeline {
         this.options.insertTimeoutMs,
       )
     })
-    return Promise.race([this.sink.insert(body, token, format), timeout]).finally(() => clearTimeout(timer))
+    return Promise.race([this.sink.insert(batch), timeout]).finally(() => clearTimeout(timer))
   }
 }
 

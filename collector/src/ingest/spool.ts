@@ -15,7 +15,7 @@ export interface Segment {
   bytes: number
   /** The `insert_deduplication_token` of the insert that took it; absent until one did. */
   token?: string
-  /** How its rows are encoded: what ingest writes now, or JSONEachRow in files earlier builds left. */
+  /** How its rows are encoded: RowBinary as ingest writes now, or JSON lines in files earlier builds left. */
   format: SpanRowFormat
 }
 
@@ -24,17 +24,21 @@ export class SpoolFullError extends Error {
   override name = 'SpoolFullError'
 }
 
-/** File suffix per row format; `.ndjson` (JSONEachRow) is only ever read, from earlier builds' spools. */
+/**
+ * File suffix per row format. Only `.rowbinary` is written; `.compact.ndjson` (JSONCompactEachRow)
+ * and `.ndjson` (JSONEachRow) are read from the spools earlier builds left.
+ */
 const SUFFIXES: Record<SpanRowFormat, string> = {
+  RowBinary: '.rowbinary',
   JSONCompactEachRow: '.compact.ndjson',
   JSONEachRow: '.ndjson',
 }
-const NAME = /^(\d+)-(\d+)(?:-([A-Za-z0-9_-]+))?(\.compact)?\.ndjson$/
+const NAME = /^(\d+)-(\d+)(?:-([A-Za-z0-9_-]+))?(\.rowbinary|\.compact\.ndjson|\.ndjson)$/
 
 /**
  * The write-ahead log of ingest (docs/decisions/0003-spool-and-batching.md): every accepted request's
  * rows are in a file here, fsynced, before the request is acknowledged, and stay until ClickHouse
- * has them. Files are `<sequence>-<rows>[-<token>].compact.ndjson`: written to `.tmp`, fsynced,
+ * has them. Files are `<sequence>-<rows>[-<token>].rowbinary`: written to `.tmp`, fsynced,
  * renamed and the directory fsynced, so a file under its final name is complete. Before an insert,
  * its segments are renamed to carry its token; after a crash, segments with a token are replayed
  * together with that token (a no-op if the insert had landed) and those without one are fresh.
@@ -89,14 +93,14 @@ export class Spool {
     const sequence = ++this.sequence
     // Reserved before the write, so concurrent appends cannot pass the bound together.
     this.bytesUsed += body.length
-    const name = `${String(sequence).padStart(12, '0')}-${rows}${SUFFIXES.JSONCompactEachRow}`
+    const name = `${String(sequence).padStart(12, '0')}-${rows}${SUFFIXES.RowBinary}`
     try {
       await writeFileDurably(join(this.dir, name), body)
     } catch (error) {
       this.bytesUsed -= body.length
       throw error
     }
-    const segment: Segment = { file: name, sequence, rows, bytes: body.length, format: 'JSONCompactEachRow' }
+    const segment: Segment = { file: name, sequence, rows, bytes: body.length, format: 'RowBinary' }
     this.segments.set(name, segment)
     return segment
   }
@@ -125,6 +129,11 @@ export class Spool {
     return [...this.segments.values()].sort((a, b) => a.sequence - b.sequence)
   }
 
+  /** Where a segment's file is. */
+  path(segment: Segment): string {
+    return join(this.dir, segment.file)
+  }
+
   read(segment: Segment): Promise<Buffer> {
     return readFile(join(this.dir, segment.file))
   }
@@ -142,8 +151,13 @@ export class Spool {
 function parseName(name: string): Segment | undefined {
   const match = NAME.exec(name)
   if (!match) return undefined
-  // A file without ".compact" is a one-file batch an earlier build spooled: JSONEachRow, with a token.
-  const format: SpanRowFormat = match[4] ? 'JSONCompactEachRow' : 'JSONEachRow'
+  // A plain ".ndjson" file is a one-file batch an early build spooled: JSONEachRow, with a token.
+  const format: SpanRowFormat =
+    match[4] === '.rowbinary'
+      ? 'RowBinary'
+      : match[4] === '.compact.ndjson'
+        ? 'JSONCompactEachRow'
+        : 'JSONEachRow'
   if (format === 'JSONEachRow' && match[3] === undefined) return undefined
   return {
     file: name,

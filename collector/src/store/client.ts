@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
@@ -23,16 +24,21 @@ export interface Store {
   embedded: boolean
   /** Where the data lives, for humans: the data directory or the server URL. */
   location: string
-  /** Insert newline-delimited JSON rows (JSONEachRow unless `format` says otherwise). */
+  /** Insert a body of rows: newline-delimited JSON (JSONEachRow unless `format` says otherwise) or RowBinary. */
   insertLines(table: string, body: Buffer, options?: InsertOptions): Promise<void>
+  /**
+   * The embedded engine only: insert rows straight from files (`FROM INFILE`), RowBinary unless
+   * `format` says otherwise, without reading them into Node.
+   */
+  insertFiles?(table: string, files: string[], options?: InsertOptions): Promise<void>
   close(): Promise<void>
 }
 
 export interface InsertOptions {
   /** Makes a retried insert of the same batch a no-op, in the table and every view it feeds. */
   token?: string
-  format?: 'JSONEachRow' | 'JSONCompactEachRow'
-  /** The columns each line's values are for (JSONCompactEachRow), in order. */
+  format?: 'JSONEachRow' | 'JSONCompactEachRow' | 'RowBinary'
+  /** The columns each row's values are for (JSONCompactEachRow, RowBinary), in order. */
   columns?: readonly string[]
 }
 
@@ -84,8 +90,8 @@ export function openStore(options: StoreOptions): Store {
       embedded: false,
       location: options.url,
       async insertLines(table, body, { token, format = 'JSONEachRow', columns } = {}) {
-        // JSON lines are not a "raw" format for client.insert; exec streams the body as it is.
-        const columnList = columns ? ` (${columns.map((c) => `\`${c}\``).join(', ')})` : ''
+        // Neither JSON lines nor RowBinary are a "raw" format for client.insert; exec streams the body as it is.
+        const columnList = columnListOf(columns)
         const result = await client.exec({
           query: `INSERT INTO ${table}${columnList} FORMAT ${format}`,
           values: Readable.from([body]),
@@ -105,12 +111,38 @@ export function openStore(options: StoreOptions): Store {
     connection: connection as unknown as ClientConnection,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   })
+  const insertFiles: NonNullable<Store['insertFiles']> = async (
+    table,
+    files,
+    { token, format = 'RowBinary', columns } = {},
+  ) => {
+    const settings = Object.entries(insertSettings(token))
+      .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : sqlString(value)}`)
+      .join(', ')
+    await client.command({
+      query: `INSERT INTO ${table}${columnListOf(columns)} FROM INFILE ${sqlString(infilePattern(files))} SETTINGS ${settings} FORMAT ${format}`,
+    })
+  }
   return {
     client,
     database: options.database,
     embedded: true,
     location: dataDir,
-    async insertLines(table, body, { token, format = 'JSONEachRow', columns } = {}) {
+    insertFiles,
+    async insertLines(table, body, options = {}) {
+      const { token, format = 'JSONEachRow', columns } = options
+      if (format === 'RowBinary') {
+        // Inline data ends at the first empty line in chDB, which binary rows can hold: go through a file.
+        const dir = await mkdtemp(join(dataDir, 'tmp-insert-'))
+        try {
+          const file = join(dir, 'rows.rowbinary')
+          await writeFile(file, body)
+          await insertFiles(table, [file], options)
+        } finally {
+          await rm(dir, { recursive: true, force: true })
+        }
+        return
+      }
       // chDB's raw insert hands the buffer to the engine's parser without copying it into a SQL string.
       await connection.chdb.rawInsert({
         table,
@@ -122,6 +154,36 @@ export function openStore(options: StoreOptions): Store {
     },
     close: () => client.close(),
   }
+}
+
+/** ` (a, b)` for an insert's column list, or nothing. */
+function columnListOf(columns: readonly string[] | undefined): string {
+  return columns ? ` (${columns.map((c) => `\`${c}\``).join(', ')})` : ''
+}
+
+/**
+ * The `FROM INFILE` name of a batch's files: the file, or `dir/{a,b}` for several in one directory.
+ * Glob characters or quotes in the directory would change what is read, so they are refused.
+ */
+export function infilePattern(files: string[]): string {
+  const dir = dirname(files[0] ?? '')
+  if (files.length === 0 || /[*?{}[\],'\\]/.test(files.join(''))) {
+    throw new Error(
+      `cannot insert from ${JSON.stringify(files.slice(0, 3))}: the data directory's path must not contain * ? { } [ ] , ' or \\`,
+    )
+  }
+  if (files.length === 1) return files[0] as string
+  const names = files.map((file) => {
+    if (dirname(file) !== dir)
+      throw new Error(`a batch's files must share one directory: ${file} is not in ${dir}`)
+    return basename(file)
+  })
+  return `${dir}/{${names.join(',')}}`
+}
+
+/** A ClickHouse string literal. */
+function sqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 }
 
 /** Run a query and return its rows as objects. */
