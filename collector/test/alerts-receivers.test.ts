@@ -284,13 +284,22 @@ describe('silences', () => {
       ],
     })
     await sendRuns(collector, { experiment: 'silenced', count: 50 })
+    // Wait for the alert itself (how soon it fires depends on the machine), then for the notification
+    // it would have sent unsilenced.
+    const silenced = await waitFor(
+      async () =>
+        (
+          await api<{
+            alerts: { labels: Record<string, string>; state: string; status: { silencedBy: string[] } }[]
+          }>('/api/alerts')
+        ).body.alerts.find((a) => a.labels.experiment === 'silenced'),
+      (alert) => alert !== undefined,
+      5000,
+      'the silenced alert',
+    )
+    expect(silenced).toMatchObject({ state: 'suppressed', status: { silencedBy: [created.body.id] } })
     await sleep(GROUP_WAIT + 2 * GROUP_INTERVAL)
     expect(pagerduty.requests.filter((r) => r.body?.payload?.component === 'silenced')).toEqual([])
-    const { body } = await api<{
-      alerts: { labels: Record<string, string>; state: string; status: { silencedBy: string[] } }[]
-    }>('/api/alerts')
-    const [silenced] = body.alerts.filter((a) => a.labels.experiment === 'silenced')
-    expect(silenced).toMatchObject({ state: 'suppressed', status: { silencedBy: [created.body.id] } })
 
     await sendRuns(collector, { experiment: 'silenced', count: 1 }) // still failing when the silence ends
     const expired = await api<SilenceBody>(`/api/silences/${created.body.id}`, { method: 'DELETE' })
