@@ -85,6 +85,8 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
       // chDB runs one query at a time: a second insert would only queue behind the first and halve
       // the batch that accumulates meanwhile (docs/decisions/0003-spool-and-batching.md).
       maxConcurrentInserts: store.embedded ? 1 : DEFAULT_PIPELINE_OPTIONS.maxConcurrentInserts,
+      // The embedded engine reads the spool files itself (insertSpoolBatch): no rows kept in memory.
+      holdRows: !store.embedded,
     },
     metrics.observer,
   )

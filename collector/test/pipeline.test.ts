@@ -91,6 +91,32 @@ describe('IngestPipeline', () => {
     await pipeline.close()
   })
 
+  it('without holdRows, writes a group commit from the requests buffers and keeps no rows, yet counts them for 429', async () => {
+    const spool = tempSpool()
+    const sink = new RecordingSink()
+    const pipeline = new IngestPipeline(sink, spool, options({ holdRows: false, maxBatchAgeMs: 60_000 }))
+    // The first request starts a write; the next 1,500 share one group commit, more buffers than
+    // one writev takes (IOV_MAX is 1024).
+    const rows = ['first', ...Array.from({ length: 1500 }, (_, i) => `r${i}`)]
+    await Promise.all(rows.map((row) => pipeline.submit(lines(row), 1)))
+    expect(spool.list().map((segment) => segment.rows)).toEqual([1, 1500])
+    const written = spool.list().map((segment) => readFileSync(spool.path(segment), 'utf8'))
+    expect(written.join('')).toBe(`${rows.join('\n')}\n`)
+    await pipeline.flush()
+    expect(sink.rows()).toEqual(rows) // read back from the spool files, nothing was kept
+    expect(pipeline.queuedBytes).toBe(0)
+
+    const small = new IngestPipeline(
+      new RecordingSink(),
+      tempSpool(),
+      options({ holdRows: false, maxQueueBytes: 10, maxBatchAgeMs: 60_000 }),
+    )
+    await small.submit(lines('12345678'), 1)
+    expect(small.queuedBytes).toBe(9) // not in memory, still waiting for the store
+    await expect(small.submit(lines('x'), 1)).rejects.toBeInstanceOf(BackpressureError)
+    await small.close()
+  })
+
   it('inserts once maxBatchRows rows wait, in batches of whole segments up to that size', async () => {
     const sink = new RecordingSink()
     const pipeline = new IngestPipeline(

@@ -29,8 +29,17 @@ export interface PipelineOptions {
    * how fresh the stored data is, not how long exporters wait.
    */
   maxBatchAgeMs: number
-  /** Bytes of rows held in memory (not yet in ClickHouse) before submissions get 429. */
+  /**
+   * Bytes of acknowledged rows waiting for a healthy ClickHouse before submissions get 429. While
+   * the store fails, rows wait on disk only and the spool's bound applies instead (503).
+   */
   maxQueueBytes: number
+  /**
+   * Keep waiting rows in memory for their insert (a server is sent the bytes). Off when the store
+   * reads the spool files itself (the embedded engine): then the group commit is written from the
+   * requests' buffers as they are, and nothing is kept.
+   */
+  holdRows: boolean
   /** Inserts running at once. */
   maxConcurrentInserts: number
   /** An insert taking longer is treated as failed (and retried with its token, so a late success dedups). */
@@ -44,6 +53,7 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   maxBatchRows: 50_000,
   maxBatchAgeMs: 1000,
   maxQueueBytes: 128 * 1024 * 1024,
+  holdRows: true,
   maxConcurrentInserts: 2,
   insertTimeoutMs: 30_000,
   retryInitialMs: 250,
@@ -80,10 +90,14 @@ interface Commit {
   waiters: Waiter[]
 }
 
-/** A spool segment waiting for ClickHouse, with its rows in memory unless they were let go. */
+/**
+ * A spool segment waiting for ClickHouse, with its rows in memory (when the pipeline holds rows)
+ * unless they were let go. `held` is what it counts against `maxQueueBytes` until then.
+ */
 interface Waiting {
   segment: Segment
   body?: Buffer
+  held: number
   since: number
 }
 
@@ -179,7 +193,7 @@ export class IngestPipeline {
   start(): void {
     const byToken = new Map<string, Batch>()
     for (const segment of this.spool.list()) {
-      const item: Waiting = { segment, since: performance.now() }
+      const item: Waiting = { segment, held: 0, since: performance.now() }
       if (segment.token === undefined) {
         this.waiting.push(item)
         this.waitingRows += segment.rows
@@ -230,11 +244,12 @@ export class IngestPipeline {
     while (this.open.rows > 0) {
       const commit = this.open
       this.open = newCommit()
-      const body = concat(commit.chunks, commit.bytes)
+      const hold = this.options.holdRows && this.storeHealthy
+      const body = hold ? concat(commit.chunks, commit.bytes) : undefined
       const started = performance.now()
       let segment: Segment
       try {
-        segment = await this.spool.append(body, commit.rows)
+        segment = await this.spool.append(body ?? commit.chunks, commit.rows)
       } catch (error) {
         this.heldBytes -= commit.bytes
         this.observer.batch?.('failed', commit.rows, (performance.now() - started) / 1000)
@@ -246,9 +261,8 @@ export class IngestPipeline {
         continue
       }
       // While the store fails the rows wait on disk only, so memory stays free for new requests.
-      const item: Waiting = { segment, since: performance.now() }
-      if (this.storeHealthy) item.body = body
-      else this.heldBytes -= commit.bytes
+      const item: Waiting = { segment, body, held: commit.bytes, since: performance.now() }
+      if (!this.storeHealthy) this.letGo(item)
       this.waiting.push(item)
       this.waitingRows += commit.rows
       for (const waiter of commit.waiters) waiter.resolve()
@@ -362,10 +376,7 @@ export class IngestPipeline {
     this.storeHealthy = false
     // The rows are on disk; let go of them in memory, and of every waiting segment's too.
     this.release(batch)
-    for (const item of this.waiting) {
-      if (item.body) this.heldBytes -= item.body.length
-      item.body = undefined
-    }
+    for (const item of this.waiting) this.letGo(item)
     batch.retried = true
     this.retries.push(batch)
     this.retries.sort((a, b) => firstSequence(a) - firstSequence(b))
@@ -375,10 +386,13 @@ export class IngestPipeline {
   }
 
   private release(batch: Batch): void {
-    for (const item of batch.items) {
-      if (item.body) this.heldBytes -= item.body.length
-      item.body = undefined
-    }
+    for (const item of batch.items) this.letGo(item)
+  }
+
+  private letGo(item: Waiting): void {
+    this.heldBytes -= item.held
+    item.held = 0
+    item.body = undefined
   }
 
   private insertWithTimeout(batch: BatchToInsert): Promise<void> {

@@ -83,24 +83,26 @@ export class Spool {
   }
 
   /**
-   * Durably store rows as a new segment (async, off the event loop). Throws {@link SpoolFullError}
+   * Durably store rows (one buffer, or several written in order) as a new segment of `count` rows
+   * (async, off the event loop). Throws {@link SpoolFullError}
    * when they would pass the bound.
    */
-  async append(body: Buffer, rows: number): Promise<Segment> {
-    if (!this.hasRoom(body.length)) {
+  async append(rows: Buffer | Buffer[], count: number): Promise<Segment> {
+    const bytes = Buffer.isBuffer(rows) ? rows.length : rows.reduce((sum, chunk) => sum + chunk.length, 0)
+    if (!this.hasRoom(bytes)) {
       throw new SpoolFullError(`spool ${this.dir} is full (${this.bytesUsed} of ${this.maxBytes} bytes)`)
     }
     const sequence = ++this.sequence
     // Reserved before the write, so concurrent appends cannot pass the bound together.
-    this.bytesUsed += body.length
-    const name = `${String(sequence).padStart(12, '0')}-${rows}${SUFFIXES.RowBinary}`
+    this.bytesUsed += bytes
+    const name = `${String(sequence).padStart(12, '0')}-${count}${SUFFIXES.RowBinary}`
     try {
-      await writeFileDurably(join(this.dir, name), body)
+      await writeFileDurably(join(this.dir, name), rows)
     } catch (error) {
-      this.bytesUsed -= body.length
+      this.bytesUsed -= bytes
       throw error
     }
-    const segment: Segment = { file: name, sequence, rows, bytes: body.length, format: 'RowBinary' }
+    const segment: Segment = { file: name, sequence, rows: count, bytes, format: 'RowBinary' }
     this.segments.set(name, segment)
     return segment
   }
