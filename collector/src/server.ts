@@ -31,6 +31,10 @@ export interface Collector {
 
 /** Open the store, apply migrations, and serve OTLP, the API and metrics. */
 export async function startCollector(config: CollectorConfig): Promise<Collector> {
+  // The spool lives in the data directory even when storage is a remote server.
+  const spoolDir = resolve(config.storage.dataDir, 'spool')
+  // The embedded engine reads spool files by name: refuse a path it would read as a pattern.
+  if (!config.storage.clickhouse.url) infilePattern([join(spoolDir, 'segment')])
   const store = openStore({ dataDir: config.storage.dataDir, ...config.storage.clickhouse })
   try {
     if (!store.embedded) await checkServerVersion(store)
@@ -42,16 +46,6 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
     throw new Error(`cannot prepare the ClickHouse schema at ${store.location}: ${(error as Error).message}`)
   }
 
-  // The spool lives in the data directory even when storage is a remote server.
-  const spoolDir = resolve(config.storage.dataDir, 'spool')
-  if (store.embedded) {
-    try {
-      infilePattern([join(spoolDir, 'segment')]) // the engine reads spool files by name
-    } catch (error) {
-      await store.close().catch(() => {})
-      throw error
-    }
-  }
   const spool = new Spool(spoolDir, config.storage.spoolMaxBytes)
   const counters = { received: 0, accepted: 0, rejected: 0, dropped: 0 }
   let pipeline: IngestPipeline | undefined

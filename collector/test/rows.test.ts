@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { defaultConfig } from '../src/config/config.js'
 import { RowWriter, resourceValues, scopeValues } from '../src/ingest/rows.js'
 import { emptySpan, type Span } from '../src/otlp/model.js'
-import { openStore, queryRows, type Store } from '../src/store/client.js'
+import { startCollector } from '../src/server.js'
+import { infilePattern, openStore, queryRows, type Store } from '../src/store/client.js'
 import { migrate } from '../src/store/migrate.js'
 import { OTEL_TRACE_COLUMNS } from '../src/store/spans.js'
 
@@ -170,5 +172,23 @@ describe('RowBinary rows of otel_traces, read back from the embedded engine', ()
     const one = writer.finish() as Buffer
     writer.span(emptySpan(), context)
     expect(writer.finish()).toEqual(one)
+  })
+
+  it('names a batch of spool files for FROM INFILE, refusing paths that would read something else', () => {
+    expect(infilePattern(['/data/spool/1-5-t.rowbinary'])).toBe('/data/spool/1-5-t.rowbinary')
+    expect(infilePattern(['/data/spool/1-5-t.rowbinary', '/data/spool/2-3-t.rowbinary'])).toBe(
+      '/data/spool/{1-5-t.rowbinary,2-3-t.rowbinary}',
+    )
+    for (const dir of ['/data/*', "/it's", '/a{b}', '/a,b', '/a[1]', '/a?', '/a\\b']) {
+      expect(() => infilePattern([`${dir}/spool/1-5-t.rowbinary`])).toThrow(/must not contain/)
+    }
+    expect(() => infilePattern(['/a/1.rowbinary', '/b/2.rowbinary'])).toThrow(/share one directory/)
+    expect(() => infilePattern([])).toThrow()
+  })
+
+  it('refuses to start the collector on such a data directory, before opening the engine', async () => {
+    const config = defaultConfig()
+    config.storage.dataDir = join(dataDir, 'data{1,2}')
+    await expect(startCollector(config)).rejects.toThrow(/must not contain \* \? \{ \}/)
   })
 })
