@@ -111,8 +111,8 @@ describe('IngestPipeline', () => {
       tempSpool(),
       options({ holdRows: false, maxQueueBytes: 10, maxBatchAgeMs: 60_000 }),
     )
-    await small.submit(lines('12345678'), 1)
-    expect(small.queuedBytes).toBe(9) // not in memory, still waiting for the store
+    await small.submit(lines('1234567890'), 1)
+    expect(small.queuedBytes).toBe(11) // not in memory, still waiting for the store
     await expect(small.submit(lines('x'), 1)).rejects.toBeInstanceOf(BackpressureError)
     await small.close()
   })
@@ -147,12 +147,15 @@ describe('IngestPipeline', () => {
   it('refuses with BackpressureError beyond maxQueueBytes, and takes more once inserted', async () => {
     const sink = new RecordingSink()
     const pipeline = new IngestPipeline(sink, tempSpool(), options({ maxQueueBytes: 10, maxBatchAgeMs: 50 }))
-    await pipeline.submit(lines('12345678'), 1) // acknowledged; held in memory until inserted
+    await pipeline.submit(lines('1234'), 1) // acknowledged; held in memory until inserted
+    expect(pipeline.backpressure()).toBeUndefined()
+    await pipeline.submit(lines('12345678'), 1) // crosses the bound: still taken
+    expect(pipeline.backpressure()).toMatch(/ingest queue is full \(14 bytes waiting\)/)
     await expect(pipeline.submit(lines('x'), 1)).rejects.toBeInstanceOf(BackpressureError)
     await until(() => pipeline.queuedBytes === 0)
     await pipeline.submit(lines('x'), 1)
     await pipeline.flush()
-    expect(sink.rows()).toEqual(['12345678', 'x'])
+    expect(sink.rows()).toEqual(['1234', '12345678', 'x'])
   })
 
   it('keeps acknowledging into the spool while the store fails, and replays with the same token', async () => {

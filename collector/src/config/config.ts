@@ -52,7 +52,7 @@ export function defaultConfig(): CollectorConfig {
       dataDir: '.twinspan',
       retentionDays: 30,
       keepAllSpans: false,
-      batchRows: 50_000,
+      batchRows: 100_000,
       batchAgeMs: 1000,
       spoolMaxBytes: 1024 * MiB,
       clickhouse: { username: 'default', password: '', database: 'twinspan' },

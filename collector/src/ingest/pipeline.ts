@@ -50,7 +50,7 @@ export interface PipelineOptions {
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
-  maxBatchRows: 50_000,
+  maxBatchRows: 100_000,
   maxBatchAgeMs: 1000,
   maxQueueBytes: 128 * 1024 * 1024,
   holdRows: true,
@@ -152,9 +152,18 @@ export class IngestPipeline {
     this.retryDelayMs = options.retryInitialMs
   }
 
-  /** Bytes of rows held in memory. */
+  /** Bytes of acknowledged rows waiting for a healthy store (counted against `maxQueueBytes`). */
   get queuedBytes(): number {
     return this.heldBytes
+  }
+
+  /**
+   * Why no more rows can be taken now (the queue is at `maxQueueBytes`), or undefined. Asked before
+   * a request's body is read, so a refused request costs no decoding.
+   */
+  backpressure(): string | undefined {
+    if (this.heldBytes < this.options.maxQueueBytes) return undefined
+    return `ingest queue is full (${this.heldBytes} bytes waiting); retry shortly`
   }
 
   /** Whether the last insert succeeded. */
@@ -166,10 +175,11 @@ export class IngestPipeline {
   submit(body: Buffer, rows: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'))
     if (rows === 0) return Promise.resolve()
-    if (this.heldBytes + body.length > this.options.maxQueueBytes) {
-      return Promise.reject(
-        new BackpressureError(`ingest queue is full (${this.heldBytes} bytes waiting); retry shortly`),
-      )
+    // Full once `maxQueueBytes` wait: the request that crosses the bound is still taken, so the
+    // receiver can refuse the next ones before reading their bodies (backpressure()).
+    const full = this.backpressure()
+    if (full !== undefined) {
+      return Promise.reject(new BackpressureError(full))
     }
     if (!this.spool.hasRoom(this.open.bytes + body.length)) {
       return Promise.reject(
