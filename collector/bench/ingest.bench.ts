@@ -332,7 +332,10 @@ async function overload(requests: Uint8Array[], capacity: number, seconds: numbe
         const body = requests[sent++ % requests.length] as Uint8Array
         const p: Promise<void> = post(url, body).then(
           (status) => void statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1),
-          () => void statuses.set('error', (statuses.get('error') ?? 0) + 1),
+          (error: NodeJS.ErrnoException) => {
+            const key = `error ${error.code ?? error.message}`
+            statuses.set(key, (statuses.get(key) ?? 0) + 1)
+          },
         )
         inFlight.add(p)
         void p.finally(() => inFlight.delete(p))

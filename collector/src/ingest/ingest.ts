@@ -30,8 +30,6 @@ const MAX_REASONS = 5
 /** Where accepted rows go: resolves once they are durable (the ingest pipeline in production). */
 export interface RowSink {
   submit(body: Buffer, rows: number): Promise<void>
-  /** Why no rows can be taken right now, if so (see IngestPipeline.backpressure). */
-  backpressure?(): string | undefined
 }
 
 /** Running totals of what ingest did with the spans it saw, for /metrics. */
@@ -114,11 +112,6 @@ export class Ingest {
     readonly counters: IngestCounters = { received: 0, accepted: 0, rejected: 0, dropped: 0 },
   ) {
     this.prepareOptions = { keepAllSpans: options.keepAllSpans, runs: options.onRuns !== undefined }
-  }
-
-  /** Why a request arriving now would be refused with 429, if it would: asked before its body is read. */
-  backpressure(): string | undefined {
-    return this.pipeline.backpressure?.()
   }
 
   /** Prepare and store an already decoded request (tests and embedders). */

@@ -157,10 +157,7 @@ export class IngestPipeline {
     return this.heldBytes
   }
 
-  /**
-   * Why no more rows can be taken now (the queue is at `maxQueueBytes`), or undefined. Asked before
-   * a request's body is read, so a refused request costs no decoding.
-   */
+  /** Why no more rows can be taken now (the queue is at `maxQueueBytes`), or undefined. */
   backpressure(): string | undefined {
     if (this.heldBytes < this.options.maxQueueBytes) return undefined
     return `ingest queue is full (${this.heldBytes} bytes waiting); retry shortly`
@@ -175,8 +172,7 @@ export class IngestPipeline {
   submit(body: Buffer, rows: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'))
     if (rows === 0) return Promise.resolve()
-    // Full once `maxQueueBytes` wait: the request that crosses the bound is still taken, so the
-    // receiver can refuse the next ones before reading their bodies (backpressure()).
+    // Full once `maxQueueBytes` wait: the request that crosses the bound is still taken.
     const full = this.backpressure()
     if (full !== undefined) {
       return Promise.reject(new BackpressureError(full))

@@ -12,8 +12,6 @@ import { encodeStatusProto, encodeTraceExportResponseProto } from './protobuf.js
  * undecodable body), then `store` resolves once the rows are durable.
  */
 export interface TraceSink {
-  /** Why a request would be refused with 429 now (its rows could not be queued), if so. */
-  backpressure?(): string | undefined
   prepare(body: Buffer, encoding: OtlpEncoding): PreparedSpans
   store(prepared: PreparedSpans): Promise<IngestResult>
 }
@@ -104,16 +102,6 @@ export function tracesHandler(sink: TraceSink, options: ReceiverOptions) {
         RPC_INVALID_ARGUMENT,
         `unsupported Content-Encoding "${contentEncoding}"; use gzip`,
       )
-      return
-    }
-
-    // Refuse before reading and decoding the body when its rows could not be queued anyway: under
-    // overload, refused requests then cost next to nothing.
-    const refusal = sink.backpressure?.()
-    if (refusal !== undefined) {
-      req.resume()
-      res.setHeader('Retry-After', String(RETRY_AFTER_BACKPRESSURE))
-      sendStatus(res, encoding, 429, RPC_RESOURCE_EXHAUSTED, refusal)
       return
     }
 
