@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -183,7 +183,35 @@ describe('RowBinary rows of otel_traces, read back from the embedded engine', ()
       expect(() => infilePattern([`${dir}/spool/1-5-t.rowbinary`])).toThrow(/must not contain/)
     }
     expect(() => infilePattern(['/a/1.rowbinary', '/b/2.rowbinary'])).toThrow(/share one directory/)
+    // A spool batch: every name carries its token, so a glob stands for any number of them.
+    const batch = ['/d/1-5-tok-1.rowbinary', '/d/2-3-tok-1.rowbinary']
+    expect(infilePattern(batch, 'tok-1')).toBe('/d/*-tok-1.rowbinary')
+    expect(infilePattern(batch, 'tok-2')).toBe('/d/{1-5-tok-1.rowbinary,2-3-tok-1.rowbinary}')
     expect(() => infilePattern([])).toThrow()
+  })
+
+  it('inserts a batch of thousands of spool files by the token glob, and a retry once', async () => {
+    const dir = mkdtempSync(join(dataDir, 'spool-'))
+    const token = 'many-files-1'
+    const files: string[] = []
+    for (let i = 0; i < 2000; i++) {
+      const writer = new RowWriter(512)
+      writer.span({ ...emptySpan(), spanId: i.toString(16).padStart(16, '0') }, context)
+      const file = join(dir, `${String(i).padStart(12, '0')}-1-${token}.rowbinary`)
+      writeFileSync(file, writer.finish() as Buffer)
+      files.push(file)
+    }
+    writeFileSync(join(dir, '999999999999-1-other-token.rowbinary'), 'not this batch')
+    await store.client.command({ query: 'TRUNCATE TABLE twinspan.rows_check' })
+    const insertFiles = store.insertFiles?.bind(store) as NonNullable<Store['insertFiles']>
+    const options = { token, format: 'RowBinary' as const, columns: OTEL_TRACE_COLUMNS }
+    await insertFiles('twinspan.rows_check', files, options)
+    await insertFiles('twinspan.rows_check', files, options) // a retry: deduplicated by the token
+    const [row] = await queryRows<{ rows: number; ids: number }>(
+      store,
+      'SELECT count() AS rows, uniqExact(SpanId) AS ids FROM twinspan.rows_check',
+    )
+    expect(row).toEqual({ rows: 2000, ids: 2000 })
   })
 
   it('refuses to start the collector on such a data directory, before opening the engine', async () => {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, extname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
@@ -120,7 +120,7 @@ export function openStore(options: StoreOptions): Store {
       .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : sqlString(value)}`)
       .join(', ')
     await client.command({
-      query: `INSERT INTO ${table}${columnListOf(columns)} FROM INFILE ${sqlString(infilePattern(files))} SETTINGS ${settings} FORMAT ${format}`,
+      query: `INSERT INTO ${table}${columnListOf(columns)} FROM INFILE ${sqlString(infilePattern(files, token))} SETTINGS ${settings} FORMAT ${format}`,
     })
   }
   return {
@@ -162,10 +162,12 @@ function columnListOf(columns: readonly string[] | undefined): string {
 }
 
 /**
- * The `FROM INFILE` name of a batch's files: the file, or `dir/{a,b}` for several in one directory.
- * Glob characters or quotes in the directory would change what is read, so they are refused.
+ * The `FROM INFILE` name of a batch's files: the file itself; `dir/*-<token>.<ext>` when every name
+ * ends with the batch's token, as spool segments do once an insert takes them (a batch can have
+ * thousands, too many to list within the engine's query size limit); else `dir/{a,b}`.
+ * Glob characters or quotes in the path would change what is read, so they are refused.
  */
-export function infilePattern(files: string[]): string {
+export function infilePattern(files: string[], token?: string): string {
   const dir = dirname(files[0] ?? '')
   if (files.length === 0 || /[*?{}[\],'\\]/.test(files.join(''))) {
     throw new Error(
@@ -178,6 +180,11 @@ export function infilePattern(files: string[]): string {
       throw new Error(`a batch's files must share one directory: ${file} is not in ${dir}`)
     return basename(file)
   })
+  const suffix =
+    token === undefined
+      ? undefined
+      : /^-[A-Za-z0-9_-]+\.[a-z]+$/.exec(`-${token}${extname(names[0] as string)}`)?.[0]
+  if (suffix !== undefined && names.every((name) => name.endsWith(suffix))) return `${dir}/*${suffix}`
   return `${dir}/{${names.join(',')}}`
 }
 
