@@ -14,7 +14,7 @@ export interface BatchSink {
 export interface BatchToInsert {
   token: string
   format: SpanRowFormat
-  /** The spool files that hold the batch's rows, in order (an embedded engine can read them itself). */
+  /** The spool files that hold the batch's rows, oldest first (an embedded engine can read them itself). */
   files: string[]
   /** The rows as one buffer: from memory when they are still held, else read from the spool. */
   read(): Promise<Buffer>

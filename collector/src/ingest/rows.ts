@@ -37,9 +37,9 @@ export class RowWriter {
     this.buf = Buffer.allocUnsafe(initialBytes)
   }
 
-  /** The rows so far as one buffer of their own (undefined when there are none); starts afresh. */
+  /** What was written so far as one buffer of its own (undefined when nothing was); starts afresh. */
   finish(): Buffer | undefined {
-    const body = this.rows === 0 ? undefined : Buffer.from(this.buf.subarray(0, this.pos))
+    const body = this.pos === 0 ? undefined : Buffer.from(this.buf.subarray(0, this.pos))
     this.pos = 0
     this.rows = 0
     return body
@@ -210,7 +210,6 @@ export function resourceValues(resource: Attributes): Buffer {
   const writer = new RowWriter(256)
   writer.string(typeof serviceName === 'string' ? serviceName : '')
   writer.map(resource)
-  writer.rows = 1
   return writer.finish() as Buffer
 }
 
@@ -219,7 +218,6 @@ export function scopeValues(scope: { name: string; version: string }): Buffer {
   const writer = new RowWriter(64)
   writer.string(scope.name)
   writer.string(scope.version)
-  writer.rows = 1
   return writer.finish() as Buffer
 }
 
