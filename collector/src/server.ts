@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { type Alerting, createAlerting } from './alerts/alerting.js'
 import { bearerAuth } from './api/auth.js'
@@ -12,7 +12,7 @@ import { Ingest } from './ingest/ingest.js'
 import { DEFAULT_PIPELINE_OPTIONS, IngestPipeline } from './ingest/pipeline.js'
 import { Spool } from './ingest/spool.js'
 import { tracesHandler } from './otlp/receiver.js'
-import { checkServerVersion, infilePattern, isReachable, openStore, type Store } from './store/client.js'
+import { assertInfilePath, checkServerVersion, isReachable, openStore, type Store } from './store/client.js'
 import { migrate } from './store/migrate.js'
 import { applyRetention } from './store/retention.js'
 import { insertSpoolBatch } from './store/spans.js'
@@ -34,7 +34,7 @@ export async function startCollector(config: CollectorConfig): Promise<Collector
   // The spool lives in the data directory even when storage is a remote server.
   const spoolDir = resolve(config.storage.dataDir, 'spool')
   // The embedded engine reads spool files by name: refuse a path it would read as a pattern.
-  if (!config.storage.clickhouse.url) infilePattern([join(spoolDir, 'segment')])
+  if (!config.storage.clickhouse.url) assertInfilePath(spoolDir)
   const store = openStore({ dataDir: config.storage.dataDir, ...config.storage.clickhouse })
   try {
     if (!store.embedded) await checkServerVersion(store)

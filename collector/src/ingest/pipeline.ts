@@ -347,7 +347,7 @@ export class IngestPipeline {
       await this.insertWithTimeout({
         token,
         format: segments[0]?.format ?? 'RowBinary',
-        files: segments.map((segment) => this.spool.path(segment)),
+        files: segments.map((segment) => spool.path(segment)),
         async read() {
           const bodies = await Promise.all(items.map((item) => item.body ?? spool.read(item.segment)))
           return concat(

@@ -33,6 +33,9 @@ const SUFFIXES: Record<SpanRowFormat, string> = {
   JSONCompactEachRow: '.compact.ndjson',
   JSONEachRow: '.ndjson',
 }
+const FORMAT_OF_SUFFIX = new Map(
+  Object.entries(SUFFIXES).map(([format, suffix]) => [suffix, format as SpanRowFormat]),
+)
 const NAME = /^(\d+)-(\d+)(?:-([A-Za-z0-9_-]+))?(\.rowbinary|\.compact\.ndjson|\.ndjson)$/
 
 /**
@@ -137,7 +140,7 @@ export class Spool {
   }
 
   read(segment: Segment): Promise<Buffer> {
-    return readFile(join(this.dir, segment.file))
+    return readFile(this.path(segment))
   }
 
   /** Forget segments once ClickHouse has their rows. */
@@ -154,12 +157,7 @@ function parseName(name: string): Segment | undefined {
   const match = NAME.exec(name)
   if (!match) return undefined
   // A plain ".ndjson" file is a one-file batch an early build spooled: JSONEachRow, with a token.
-  const format: SpanRowFormat =
-    match[4] === '.rowbinary'
-      ? 'RowBinary'
-      : match[4] === '.compact.ndjson'
-        ? 'JSONCompactEachRow'
-        : 'JSONEachRow'
+  const format = FORMAT_OF_SUFFIX.get(match[4] as string) as SpanRowFormat
   if (format === 'JSONEachRow' && match[3] === undefined) return undefined
   return {
     file: name,

@@ -168,24 +168,29 @@ function columnListOf(columns: readonly string[] | undefined): string {
  * Glob characters or quotes in the path would change what is read, so they are refused.
  */
 export function infilePattern(files: string[], token?: string): string {
-  const dir = dirname(files[0] ?? '')
-  if (files.length === 0 || /[*?{}[\],'\\]/.test(files.join(''))) {
-    throw new Error(
-      `cannot insert from ${JSON.stringify(files.slice(0, 3))}: the data directory's path must not contain * ? { } [ ] , ' or \\`,
-    )
-  }
+  if (files.length === 0) throw new Error('an insert from files needs at least one file')
+  for (const file of files) assertInfilePath(file)
   if (files.length === 1) return files[0] as string
+  const dir = dirname(files[0] as string)
   const names = files.map((file) => {
     if (dirname(file) !== dir)
       throw new Error(`a batch's files must share one directory: ${file} is not in ${dir}`)
     return basename(file)
   })
-  const suffix =
-    token === undefined
-      ? undefined
-      : /^-[A-Za-z0-9_-]+\.[a-z]+$/.exec(`-${token}${extname(names[0] as string)}`)?.[0]
-  if (suffix !== undefined && names.every((name) => name.endsWith(suffix))) return `${dir}/*${suffix}`
+  if (token !== undefined && /^[A-Za-z0-9_-]+$/.test(token)) {
+    const suffix = `-${token}${extname(names[0] as string)}`
+    if (names.every((name) => name.endsWith(suffix))) return `${dir}/*${suffix}`
+  }
   return `${dir}/{${names.join(',')}}`
+}
+
+/** Refuse a path the engine would read as a glob pattern, or that would end its SQL string. */
+export function assertInfilePath(path: string): void {
+  if (/[*?{}[\],'\\]/.test(path)) {
+    throw new Error(
+      `cannot insert from ${JSON.stringify(path)}: the data directory's path must not contain * ? { } [ ] , ' or \\`,
+    )
+  }
 }
 
 /** A ClickHouse string literal. */
