@@ -222,7 +222,7 @@ export function scopeValues(scope: { name: string; version: string }): Buffer {
 }
 
 /** An attribute value as the exporter stores it: strings as they are, everything else as text (arrays and maps as JSON). */
-export function attributeText(value: AttributeValue): string {
+function attributeText(value: AttributeValue): string {
   if (typeof value === 'string') return value
   if (value === null) return ''
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
